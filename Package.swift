@@ -63,6 +63,7 @@ let package = Package(
             name: "EventPublisher",
             dependencies: [
                 "Kafka",
+                "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -116,9 +117,25 @@ let package = Package(
         // Test support: addresses of the local broker and database (started by scripts/infra.sh).
         .target(name: "TestInfrastructure", path: "Tests/TestInfrastructure", swiftSettings: strictSwift),
 
-        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "TestInfrastructure"], swiftSettings: strictSwift),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestInfrastructure"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "KafkaTests",
+            dependencies: ["Kafka", "TestInfrastructure", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres", "TestInfrastructure", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "EventModelTests", dependencies: ["EventModel"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "EventPublisherTests",
+            dependencies: [
+                "EventPublisher", "TestInfrastructure",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "AutoscalerTests", dependencies: ["Autoscaler"], swiftSettings: strictSwift),
         .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport"], swiftSettings: strictSwift),
     ],

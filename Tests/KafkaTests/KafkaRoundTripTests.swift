@@ -1,6 +1,6 @@
 import Kafka
 import Logging
-import Synchronization
+
 import TestInfrastructure
 import Testing
 
@@ -17,7 +17,7 @@ import Testing
         #expect(try await admin.partitions(of: topic) == [0, 1, 2])
 
         // Produce 300 records with keys and headers; every delivery report must be a success.
-        let reports = Mutex<[UInt64: KafkaDeliveryReport]>([:])
+        let reports = Locked<[UInt64: KafkaDeliveryReport]>([:])
         let producer = try KafkaProducer(configuration: .producer(brokers: brokers), logger: logger) { batch in
             reports.withLock { for report in batch { $0[report.id] = report } }
         }
@@ -70,7 +70,7 @@ import Testing
     }
 
     @Test func aBrokerThatIsNotThereIsReportedAsADeliveryFailure() async throws {
-        let failures = Mutex<[KafkaDeliveryReport]>([])
+        let failures = Locked<[KafkaDeliveryReport]>([])
         // Port 1 on loopback: nothing listens there.
         let producer = try KafkaProducer(
             configuration: .producer(brokers: "127.0.0.1:1", deliveryTimeout: .seconds(1)), logger: logger

@@ -1,0 +1,359 @@
+@_exported public import Kafka
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+/// Publishes events to Kafka in batches, with bounded memory and an awaitable delivery for every event.
+///
+/// Events are batched per topic; a batch goes to Kafka when it reaches ``BatchPolicy/size`` events, when
+/// its oldest event has waited ``BatchPolicy/timeout``, on ``flush()``, or at shutdown. The publisher is a
+/// swift-service-lifecycle `Service`: run it in a `ServiceGroup` (its ``run()`` drives timed flushes), and
+/// on graceful shutdown it flushes and waits for every pending delivery before ``run()`` returns.
+///
+/// ```swift
+/// let publisher = try Publisher(configuration: .production(brokers: "kafka:9092"), logger: logger)
+/// // in a ServiceGroup with your other services, then:
+/// let receipt = try await publisher.publish(KafkaProducerRecord(topic: "events.app", key: key, value: bytes))
+/// ```
+public final class Publisher: Service, Sendable {
+    typealias Completion = PublisherState.Completion
+
+    public let configuration: PublisherConfiguration
+    private let logger: Logger
+    private let core: Core
+    private let producer: KafkaProducer
+
+    /// State shared with the producer's delivery thread.
+    private final class Core: Sendable {
+        let state: Mutex<PublisherState>
+        let metrics = PublisherMetrics()
+
+        init(configuration: PublisherConfiguration) {
+            state = Mutex(PublisherState(policy: configuration.batch, capacity: configuration.capacity))
+        }
+
+        /// Records outcomes, then resumes whoever waits on them, outside the lock.
+        func complete(_ outcomes: [(id: UInt64, result: Result<DeliveryReceipt, PublisherError>)]) {
+            let (completed, resumed, drained) = state.withLock { $0.complete(outcomes) }
+            finish(completed)
+            for waiter in resumed { waiter.continuation.resume() }
+            for waiter in drained { waiter.resume() }
+        }
+
+        func finish(_ completed: [PublisherState.Completed]) {
+            guard !completed.isEmpty else { return }
+            let now = ContinuousClock.now
+            var counts: [String: (delivered: Int, failed: Int)] = [:]
+            for event in completed {
+                if case .success = event.result {
+                    counts[event.topic, default: (0, 0)].delivered += 1
+                    let latency = now - event.enqueuedAt
+                    metrics.deliveryLatency.recordNanoseconds(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
+                } else {
+                    counts[event.topic, default: (0, 0)].failed += 1
+                }
+                event.completion(event.result)
+            }
+            for (topic, count) in counts { metrics.completed(delivered: count.delivered, failed: count.failed, topic: topic) }
+            metrics.pendingEvents.record(state.withLock { $0.pendingEvents })
+        }
+    }
+
+    /// Creates the publisher and its Kafka producer. Settings are validated first.
+    public init(configuration: PublisherConfiguration, logger: Logger) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.logger = logger
+        let core = Core(configuration: configuration)
+        self.core = core
+        self.producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger) { reports in
+            core.complete(reports.map { report in
+                let result: Result<DeliveryReceipt, PublisherError> = if let error = report.error {
+                    .failure(.deliveryFailed(error))
+                } else {
+                    .success(DeliveryReceipt(topic: report.topic, partition: report.partition, offset: report.offset))
+                }
+                return (report.id, result)
+            })
+        }
+    }
+
+    // MARK: Publishing
+
+    /// Publishes one record and returns when Kafka has acknowledged it.
+    ///
+    /// - Throws: ``PublisherError`` `bufferFull` when there was no room within the enqueue timeout,
+    ///   `deliveryFailed` when Kafka did not acknowledge it within the delivery timeout, `shutDown`.
+    public func publish(_ record: KafkaProducerRecord) async throws(PublisherError) -> DeliveryReceipt {
+        try await publishAll([record])[0].get()
+    }
+
+    /// Publishes records and returns when Kafka has acknowledged or refused each one, with one result
+    /// per record in order. Cheaper than many ``publish(_:)`` calls: one wait for the whole set.
+    ///
+    /// - Throws: ``PublisherError`` `bufferFull` or `shutDown` when not all records could be accepted;
+    ///   records accepted before that are still delivered.
+    public func publishAll(_ records: [KafkaProducerRecord]) async throws(PublisherError) -> [Result<DeliveryReceipt, PublisherError>] {
+        guard !records.isEmpty else { return [] }
+        let group = DeliveryGroup(count: records.count)
+        try await enqueue(records) { index in { group.record($0, at: index) } }
+        return await group.results()
+    }
+
+    /// Accepts a record without waiting for its delivery; `onDelivery` is called exactly once with the
+    /// outcome, on the publisher's delivery thread (keep it short). Waits only when the buffer is full.
+    public func enqueue(
+        _ record: KafkaProducerRecord,
+        onDelivery: @escaping @Sendable (Result<DeliveryReceipt, PublisherError>) -> Void
+    ) async throws(PublisherError) {
+        try await enqueue([record]) { _ in onDelivery }
+    }
+
+    /// Hands every waiting batch to Kafka now and returns when every event accepted before the call
+    /// has been acknowledged or has failed.
+    public func flush() async {
+        produce(core.state.withLock { $0.takeAll(reason: .forced) })
+        await withCheckedContinuation { continuation in
+            if !core.state.withLock({ $0.addDrainWaiter(continuation) }) { continuation.resume() }
+        }
+    }
+
+    /// The publisher's current state and counters.
+    public var status: PublisherStatus { core.state.withLock { $0.status() } }
+
+    // MARK: Service
+
+    /// Drives timed flushes and buffer timeouts until graceful shutdown or cancellation, then flushes,
+    /// waits for every pending delivery (up to the shutdown timeout) and closes the producer.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.runBatchTimer() }
+                group.addTask { await self.runWaiterTimer() }
+            }
+        }
+        await shutDown()
+    }
+
+    private func shutDown() async {
+        let (waiters, batches) = core.state.withLock { state in (state.beginShutdown(), state.takeAll(reason: .shutdown)) }
+        for waiter in waiters { waiter.continuation.resume(throwing: PublisherError.shutDown) }
+        let pending = core.state.withLock { $0.pendingEvents }
+        logger.info("publisher shutting down", metadata: ["publisher.pending": "\(pending)"])
+        produce(batches)
+        await producer.close(timeout: configuration.shutdownTimeout)
+        let abandoned = core.state.withLock { $0.failAllInFlight() }
+        if !abandoned.isEmpty {
+            logger.error("events not acknowledged before shutdown", metadata: ["publisher.failed": "\(abandoned.count)"])
+        }
+        core.finish(abandoned)
+        logger.info("publisher stopped", metadata: ["publisher.delivered": "\(status.deliveredEvents)"])
+    }
+
+    // MARK: Internals
+
+    /// Accepts `records` in chunks of at most the maximum batch size, waiting for room as needed.
+    private func enqueue(_ records: [KafkaProducerRecord], completion: (Int) -> Completion) async throws(PublisherError) {
+        let chunkSize = configuration.batch.maximumSize
+        var start = 0
+        while start < records.count {
+            let end = min(start + chunkSize, records.count)
+            let chunk = records[start..<end].map { (record: $0, bytes: $0.byteCount) }
+            let bytes = chunk.reduce(0) { $0 + $1.bytes }
+            let offset = start
+            let appended: (startedBatch: Bool, ready: [PublisherState.ReadyBatch])? = try core.state.withLock { state throws(PublisherError) in
+                guard !state.isShuttingDown else { throw .shutDown }
+                guard state.reserve(events: chunk.count, bytes: bytes) else { return nil }
+                return state.append(chunk, now: .now) { completion(offset + $0) }
+            }
+            if let appended {
+                accepted(chunk, appended)
+            } else {
+                try await waitForRoom(events: chunk.count, bytes: bytes)
+                let appended: (startedBatch: Bool, ready: [PublisherState.ReadyBatch])? = core.state.withLock { state in
+                    guard !state.isShuttingDown else { return nil }
+                    return state.append(chunk, now: .now) { completion(offset + $0) }
+                }
+                guard let appended else {
+                    let resumed = core.state.withLock { $0.cancelReservation(events: chunk.count, bytes: bytes) }
+                    for waiter in resumed { waiter.continuation.resume() }
+                    throw .shutDown
+                }
+                accepted(chunk, appended)
+            }
+            start = end
+        }
+    }
+
+    private func accepted(_ chunk: [(record: KafkaProducerRecord, bytes: Int)], _ appended: (startedBatch: Bool, ready: [PublisherState.ReadyBatch])) {
+        var perTopic: [String: Int] = [:]
+        for entry in chunk { perTopic[entry.record.topic, default: 0] += 1 }
+        for (topic, count) in perTopic { core.metrics.enqueued(count, topic: topic) }
+        if appended.startedBatch {
+            // Wake the batch timer if it is parked with nothing to wait for.
+            let parked = core.state.withLock { state -> (CheckedContinuation<ContinuousClock.Instant?, Never>, ContinuousClock.Instant?)? in
+                guard let parked = state.parkedBatchTimer else { return nil }
+                state.parkedBatchTimer = nil
+                return (parked, state.nextDeadline)
+            }
+            if let (continuation, deadline) = parked { continuation.resume(returning: deadline) }
+        }
+        produce(appended.ready)
+        core.metrics.pendingEvents.record(core.state.withLock { $0.pendingEvents })
+    }
+
+    /// Hands batches to librdkafka. A record it refuses at once fails with that error.
+    private func produce(_ batches: [PublisherState.ReadyBatch]) {
+        for batch in batches {
+            core.metrics.flushed(batch.events.count, reason: batch.reason)
+            var refused: [(id: UInt64, result: Result<DeliveryReceipt, PublisherError>)] = []
+            for event in batch.events {
+                do {
+                    try producer.produce(event.record, id: event.id)
+                } catch {
+                    refused.append((event.id, .failure(.deliveryFailed(error))))
+                }
+            }
+            if !refused.isEmpty {
+                logger.warning("Kafka refused records", metadata: ["publisher.topic": "\(batch.topic)", "publisher.refused": "\(refused.count)"])
+                core.complete(refused)
+            }
+        }
+    }
+
+    /// Waits until room for the events is reserved, the enqueue timeout passes, or the task is cancelled.
+    private func waitForRoom(events: Int, bytes: Int) async throws(PublisherError) {
+        let deadline = ContinuousClock.now + configuration.enqueueTimeout
+        let id = core.state.withLock { $0.makeWaiterID() }
+        do {
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    enum Admission { case admitted, waiting(wakeTimer: CheckedContinuation<ContinuousClock.Instant?, Never>?), refused(any Error) }
+                    let admission = core.state.withLock { state -> Admission in
+                        if state.isShuttingDown { return .refused(PublisherError.shutDown) }
+                        if Task.isCancelled { return .refused(CancellationError()) }
+                        if state.reserve(events: events, bytes: bytes) { return .admitted }
+                        state.addWaiter(.init(id: id, events: events, bytes: bytes, deadline: deadline, continuation: continuation))
+                        defer { state.parkedWaiterTimer = nil }
+                        return .waiting(wakeTimer: state.parkedWaiterTimer)
+                    }
+                    switch admission {
+                    case .admitted: continuation.resume()
+                    case .refused(let error): continuation.resume(throwing: error)
+                    case .waiting(let timer): timer?.resume(returning: deadline)
+                    }
+                }
+            } onCancel: {
+                core.state.withLock { $0.removeWaiter(id: id) }?.continuation.resume(throwing: CancellationError())
+            }
+        } catch let error as PublisherError {
+            throw error
+        } catch {
+            throw PublisherError(code: .bufferFull, message: "cancelled while waiting for room in the publisher buffer")
+        }
+    }
+
+    /// Flushes batches whose time limit passed; parks while no batch waits.
+    private func runBatchTimer() async {
+        await runTimer(
+            next: { $0.nextDeadline },
+            park: { $0.parkedBatchTimer = $1 },
+            unpark: { state in defer { state.parkedBatchTimer = nil }; return state.parkedBatchTimer },
+            fire: { now in self.produce(self.core.state.withLock { $0.takeDue(now: now) }) }
+        )
+    }
+
+    /// Fails producers that waited for room longer than the enqueue timeout.
+    private func runWaiterTimer() async {
+        await runTimer(
+            next: { $0.nextWaiterDeadline },
+            park: { $0.parkedWaiterTimer = $1 },
+            unpark: { state in defer { state.parkedWaiterTimer = nil }; return state.parkedWaiterTimer },
+            fire: { now in
+                let (expired, snapshot) = self.core.state.withLock { ($0.takeExpiredWaiters(now: now), $0.status()) }
+                for waiter in expired {
+                    waiter.continuation.resume(throwing: PublisherError.bufferFull(
+                        self.configuration.enqueueTimeout, events: snapshot.pendingEvents, bytes: snapshot.pendingBytes))
+                }
+            }
+        )
+    }
+
+    /// Sleeps until the next deadline and fires, over and over; with no deadline it parks until woken.
+    /// Deadlines of one kind only grow (they are arrival time plus a constant), so a sleep never needs
+    /// shortening: a parked timer is the only one that must be woken.
+    private func runTimer(
+        next: @escaping @Sendable (inout PublisherState) -> ContinuousClock.Instant?,
+        park: @escaping @Sendable (inout PublisherState, CheckedContinuation<ContinuousClock.Instant?, Never>) -> Void,
+        unpark: @escaping @Sendable (inout PublisherState) -> CheckedContinuation<ContinuousClock.Instant?, Never>?,
+        fire: (ContinuousClock.Instant) -> Void
+    ) async {
+        let state = core
+        while !Task.isCancelled {
+            let deadline = await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<ContinuousClock.Instant?, Never>) in
+                    let now: ContinuousClock.Instant?? = state.state.withLock { value in
+                        if Task.isCancelled { return .some(nil) }
+                        if let deadline = next(&value) { return .some(deadline) }
+                        park(&value, continuation)
+                        return .none
+                    }
+                    if let now { continuation.resume(returning: now) }
+                }
+            } onCancel: {
+                state.state.withLock { unpark(&$0) }?.resume(returning: nil)
+            }
+            guard let deadline else { return }
+            do {
+                try await Task.sleep(until: deadline, clock: .continuous)
+            } catch {
+                return
+            }
+            fire(.now)
+        }
+    }
+}
+
+/// Collects the delivery results of a set of events and hands them over once all are in.
+private final class DeliveryGroup: Sendable {
+    private struct State {
+        var remaining: Int
+        var results: [Result<DeliveryReceipt, PublisherError>?]
+        var waiter: CheckedContinuation<[Result<DeliveryReceipt, PublisherError>], Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int) {
+        state = Mutex(State(remaining: count, results: Array(repeating: nil, count: count)))
+    }
+
+    func record(_ result: Result<DeliveryReceipt, PublisherError>, at index: Int) {
+        let finished = state.withLock { state -> (CheckedContinuation<[Result<DeliveryReceipt, PublisherError>], Never>, [Result<DeliveryReceipt, PublisherError>])? in
+            state.results[index] = result
+            state.remaining -= 1
+            guard state.remaining == 0, let waiter = state.waiter else { return nil }
+            return (waiter, state.results.map { $0! })
+        }
+        if let (waiter, results) = finished { waiter.resume(returning: results) }
+    }
+
+    /// Waits until every event has its result (each arrives within the delivery timeout).
+    func results() async -> [Result<DeliveryReceipt, PublisherError>] {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> [Result<DeliveryReceipt, PublisherError>]? in
+                if state.remaining == 0 { return state.results.map { $0! } }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}
+
+extension KafkaProducerRecord {
+    /// What the record occupies in the publisher's buffer.
+    var byteCount: Int {
+        value.count + (key?.count ?? 0) + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.count } + 64
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// A broker of the test's own, on its own port, that the test may stop and restart without
+/// disturbing other tests (the shared broker keeps running).
+///
+/// Its storage is in memory: after a restart the broker is empty, topics included.
+public final class PrivateBroker: @unchecked Sendable {
+    public let port: Int
+    public var address: String { "127.0.0.1:\(port)" }
+    private let binary: String
+    // Only touched by the test that owns the broker, one call at a time.
+    private var process: Process?
+
+    /// Starts a broker on a free port and waits until it accepts connections.
+    public init() throws {
+        guard let binary = ProcessInfo.processInfo.environment["TANSU_BIN"], !binary.isEmpty else {
+            throw TestEnvironment.Missing(variable: "TANSU_BIN")
+        }
+        self.binary = binary
+        self.port = try Self.freePort()
+        try start()
+    }
+
+    deinit {
+        stop()
+    }
+
+    /// Starts the broker again on the same port.
+    public func start() throws {
+        guard process == nil else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)",
+            "--storage-engine", "memory://tansu/",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        try waitUntilListening(timeout: .seconds(30))
+    }
+
+    /// Stops the broker (SIGTERM) and waits until it has exited.
+    public func stop() {
+        guard let process else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    private func waitUntilListening(timeout: Duration) throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if Self.canConnect(port: port) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw BrokerDidNotStart(address: address)
+    }
+
+    public struct BrokerDidNotStart: Error, CustomStringConvertible {
+        public let address: String
+        public var description: String { "the private broker on \(address) did not start listening" }
+    }
+
+    private static func canConnect(port: Int) -> Bool {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return false }
+        defer { close(socket) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    private static func freePort() throws -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
+            }
+        }
+        guard bound else { throw BrokerDidNotStart(address: "127.0.0.1:0") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return address
+    }
+}
