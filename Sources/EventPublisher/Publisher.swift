@@ -21,7 +21,15 @@ public final class Publisher: Service, Sendable {
     public let configuration: PublisherConfiguration
     private let logger: Logger
     private let core: Core
-    private let producer: KafkaProducer
+    /// The current producer; replaced when librdkafka declares it fatally broken.
+    private let producer: Mutex<ProducerSlot>
+
+    private struct ProducerSlot {
+        var current: KafkaProducer
+        /// A producer that hit a fatal error and waits to be replaced by ``runProducerRecovery()``.
+        var failed: KafkaProducer?
+        var parkedRecovery: CheckedContinuation<KafkaProducer?, Never>?
+    }
 
     /// State shared with the producer's delivery thread.
     private final class Core: Sendable {
@@ -66,7 +74,11 @@ public final class Publisher: Service, Sendable {
         self.logger = logger
         let core = Core(configuration: configuration)
         self.core = core
-        self.producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger) { reports in
+        self.producer = Mutex(ProducerSlot(current: try Self.makeProducer(configuration, core: core, logger: logger)))
+    }
+
+    private static func makeProducer(_ configuration: PublisherConfiguration, core: Core, logger: Logger) throws(KafkaError) -> KafkaProducer {
+        try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger) { reports in
             core.complete(reports.map { report in
                 let result: Result<DeliveryReceipt, PublisherError> = if let error = report.error {
                     .failure(.deliveryFailed(error))
@@ -130,6 +142,7 @@ public final class Publisher: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.runBatchTimer() }
                 group.addTask { await self.runWaiterTimer() }
+                group.addTask { await self.runProducerRecovery() }
             }
         }
         await shutDown()
@@ -141,7 +154,7 @@ public final class Publisher: Service, Sendable {
         let pending = core.state.withLock { $0.pendingEvents }
         logger.info("publisher shutting down", metadata: ["publisher.pending": "\(pending)"])
         produce(batches)
-        await producer.close(timeout: configuration.shutdownTimeout)
+        await producer.withLock { $0.current }.close(timeout: configuration.shutdownTimeout)
         let abandoned = core.state.withLock { $0.failAllInFlight() }
         if !abandoned.isEmpty {
             logger.error("events not acknowledged before shutdown", metadata: ["publisher.failed": "\(abandoned.count)"])
@@ -204,20 +217,74 @@ public final class Publisher: Service, Sendable {
 
     /// Hands batches to librdkafka. A record it refuses at once fails with that error.
     private func produce(_ batches: [PublisherState.ReadyBatch]) {
+        guard !batches.isEmpty else { return }
+        let producer = self.producer.withLock { $0.current }
         for batch in batches {
             core.metrics.flushed(batch.events.count, reason: batch.reason)
             var refused: [(id: UInt64, result: Result<DeliveryReceipt, PublisherError>)] = []
+            var lastError: KafkaError?
             for event in batch.events {
                 do {
                     try producer.produce(event.record, id: event.id)
                 } catch {
                     refused.append((event.id, .failure(.deliveryFailed(error))))
+                    lastError = error
                 }
             }
-            if !refused.isEmpty {
-                logger.warning("Kafka refused records", metadata: ["publisher.topic": "\(batch.topic)", "publisher.refused": "\(refused.count)"])
+            if let lastError {
+                logger.warning("Kafka refused records", metadata: [
+                    "publisher.topic": "\(batch.topic)", "publisher.refused": "\(refused.count)", "kafka.error": "\(lastError)",
+                ])
+                if lastError.code == .fatal { requestReplacement(of: producer) }
                 core.complete(refused)
             }
+        }
+    }
+
+    /// Asks ``runProducerRecovery()`` to replace a producer that librdkafka declared fatally broken.
+    private func requestReplacement(of failed: KafkaProducer) {
+        let parked = producer.withLock { slot -> CheckedContinuation<KafkaProducer?, Never>? in
+            guard slot.current === failed, slot.failed == nil else { return nil }
+            slot.failed = failed
+            defer { slot.parkedRecovery = nil }
+            return slot.parkedRecovery
+        }
+        parked?.resume(returning: failed)
+    }
+
+    /// Replaces fatally failed producers. An idempotent producer whose broker lost its state (e.g. a
+    /// broker restarted without its log) cannot continue: a new producer, with a new producer id, can.
+    /// The old one's pending records fail (their publishers see the error and may retry).
+    private func runProducerRecovery() async {
+        while !Task.isCancelled {
+            let failed: KafkaProducer? = await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let ready = producer.withLock { slot -> KafkaProducer?? in
+                        if Task.isCancelled { return .some(nil) }
+                        if let failed = slot.failed { return .some(failed) }
+                        slot.parkedRecovery = continuation
+                        return .none
+                    }
+                    if let ready { continuation.resume(returning: ready) }
+                }
+            } onCancel: {
+                producer.withLock { slot in defer { slot.parkedRecovery = nil }; return slot.parkedRecovery }?.resume(returning: nil)
+            }
+            guard let failed else { return }
+            logger.error("replacing the Kafka producer after a fatal error", metadata: ["kafka.error": "\(failed.fatalError.map { "\($0)" } ?? "unknown")"])
+            do {
+                let fresh = try Self.makeProducer(configuration, core: core, logger: logger)
+                producer.withLock { slot in
+                    slot.current = fresh
+                    slot.failed = nil
+                }
+            } catch {
+                logger.error("cannot create a new Kafka producer; retrying", metadata: ["kafka.error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            failed.purge()
+            await failed.close(timeout: .seconds(1))
         }
     }
 

@@ -18,6 +18,9 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
         public static let messageSizeTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        /// The producer hit an unrecoverable error (e.g. the broker forgot its idempotence state);
+        /// it must be replaced by a new producer.
+        public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
         /// Raised by this layer, not librdkafka: the client was already closed.
         public static let closed = Code(RD_KAFKA_RESP_ERR__DESTROY)
     }

@@ -100,8 +100,18 @@ public final class KafkaProducer: Sendable {
         }
     }
 
+    /// Fails every record not yet acknowledged (queued or in flight); each gets a delivery report with
+    /// a purge error. For a producer being replaced or abandoned.
+    public func purge() {
+        let flags = RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT | RD_KAFKA_PURGE_F_NON_BLOCKING
+        let error = rd_kafka_purge(handle.pointer, Int32(flags))
+        if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+            handle.logger.warning("purging the producer failed", metadata: ["kafka.error": "\(KafkaError(error))"])
+        }
+    }
+
     /// Flushes (waiting up to `timeout`), serves the last delivery reports and stops the polling thread.
-    /// Records still outstanding after `timeout` are reported as failed when the producer is destroyed.
+    /// Records still outstanding after `timeout` are purged, so each still gets a (failed) report.
     public func close(timeout: Duration) async {
         do {
             try await flush(timeout: timeout)
@@ -109,8 +119,17 @@ public final class KafkaProducer: Sendable {
             handle.logger.warning("closing the producer with records still outstanding", metadata: [
                 "kafka.outstanding": "\(outstandingCount)", "kafka.error": "\(error)",
             ])
+            purge()
+            try? await flush(timeout: .seconds(1))
         }
         await pollLoop.stop()
+    }
+
+    /// librdkafka's fatal error, if the producer has hit one; it then refuses every record.
+    public var fatalError: KafkaError? {
+        var text = [CChar](repeating: 0, count: 512)
+        let code = rd_kafka_fatal_error(handle.pointer, &text, text.count)
+        return code == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError(code, message: decodeErrorText(text))
     }
 
     private func topicHandle(_ name: String) throws(KafkaError) -> OpaquePointer {

@@ -9,7 +9,7 @@ public final class PrivateBroker: @unchecked Sendable {
     public var address: String { "127.0.0.1:\(port)" }
     private let binary: String
     // Only touched by the test that owns the broker, one call at a time.
-    private var process: Process?
+    private var pid: pid_t?
 
     /// Starts a broker on a free port and waits until it accepts connections.
     public init() throws {
@@ -26,27 +26,37 @@ public final class PrivateBroker: @unchecked Sendable {
     }
 
     /// Starts the broker again on the same port.
+    ///
+    /// posix_spawn and waitpid rather than Foundation's `Process`, whose `waitUntilExit` spins a run loop
+    /// and can miss the exit when called from Swift concurrency's threads on Linux.
     public func start() throws {
-        guard process == nil else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)",
-            "--storage-engine", "memory://tansu/",
+        guard pid == nil else { return }
+        let arguments = [
+            binary, "broker", "--listener-url", "tcp://\(address)", "--advertised-listener-url", "tcp://\(address)",
+            "--storage-engine", "memory://tansu/", "--silent",
         ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, binary, &fileActions, nil, &cArguments, environ)
+        guard result == 0 else { throw BrokerDidNotStart(address: address) }
+        pid = child
         try waitUntilListening(timeout: .seconds(30))
     }
 
-    /// Stops the broker (SIGTERM) and waits until it has exited.
+    /// Kills the broker (SIGKILL: with connections open it may ignore SIGTERM; its storage is memory
+    /// anyway) and waits until it has exited.
     public func stop() {
-        guard let process else { return }
-        process.terminate()
-        process.waitUntilExit()
-        self.process = nil
+        guard let pid else { return }
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        self.pid = nil
     }
 
     private func waitUntilListening(timeout: Duration) throws {
