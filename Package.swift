@@ -26,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C libraries: one system-library target each, imported only by their Swift wrapper.
@@ -74,27 +77,43 @@ let package = Package(
         // The events of the contract; Foundation only.
         .target(name: "EventModel", swiftSettings: strictSwift),
 
-        // Shared plumbing of the services: environment reading, logging bootstrap.
+        // Settings from the environment, shared by the publisher library and the services (no HTTP).
         .target(
             name: "ServiceSupport",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
 
+        // What every HTTP-serving role shares: health and /metrics routes, correlation ids, error bodies.
+        .target(
+            name: "HTTPService",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // The services.
         .target(
             name: "Gateway",
-            dependencies: ["EventModel", "EventPublisher", "ServiceSupport"],
+            dependencies: [
+                "EventModel", "EventPublisher", "ServiceSupport", "HTTPService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSwift
         ),
         .target(
             name: "Collector",
-            dependencies: ["EventModel", "Kafka", "Postgres", "ServiceSupport"],
+            dependencies: ["EventModel", "Kafka", "Postgres", "ServiceSupport", "HTTPService"],
             swiftSettings: strictSwift
         ),
         .target(
             name: "Reporter",
-            dependencies: ["EventModel", "Postgres", "ServiceSupport"],
+            dependencies: ["EventModel", "Postgres", "ServiceSupport", "HTTPService"],
             swiftSettings: strictSwift
         ),
         .target(
@@ -107,7 +126,11 @@ let package = Package(
         .executableTarget(
             name: "eventplatform",
             dependencies: [
-                "Gateway", "Collector", "Reporter", "Autoscaler", "Kafka", "ServiceSupport", "EventModel",
+                "Gateway", "Collector", "Reporter", "Autoscaler", "Kafka", "EventPublisher", "ServiceSupport", "HTTPService",
+                "EventModel", "Postgres",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -134,6 +157,20 @@ let package = Package(
                 "EventPublisher", "TestInfrastructure",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "TestInfrastructure",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "CollectorTests",
+            dependencies: ["Collector", "TestInfrastructure", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "AutoscalerTests", dependencies: ["Autoscaler"], swiftSettings: strictSwift),
