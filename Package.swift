@@ -122,12 +122,15 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // Realistic sample events for the load generator, benchmarks and end-to-end tests.
+        .target(name: "LoadGenerator", dependencies: ["EventModel"], swiftSettings: strictSwift),
+
         // The one executable: a subcommand per role; the only place that reads the environment.
         .executableTarget(
             name: "eventplatform",
             dependencies: [
                 "Gateway", "Collector", "Reporter", "Autoscaler", "Kafka", "EventPublisher", "ServiceSupport", "HTTPService",
-                "EventModel", "Postgres",
+                "EventModel", "Postgres", "LoadGenerator",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -173,6 +176,7 @@ let package = Package(
             dependencies: ["Collector", "TestInfrastructure", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
+        .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "EventModel"], swiftSettings: strictSwift),
         .testTarget(name: "AutoscalerTests", dependencies: ["Autoscaler"], swiftSettings: strictSwift),
         .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport"], swiftSettings: strictSwift),
     ],

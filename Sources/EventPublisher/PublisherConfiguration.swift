@@ -1,4 +1,4 @@
-import Kafka
+public import Kafka
 import ServiceSupport
 
 /// How much the publisher may hold: events accepted but not yet acknowledged by Kafka.
@@ -109,7 +109,7 @@ public struct PublisherConfiguration: Sendable, Hashable {
     }
 
     /// librdkafka settings for the producer: `acks=all`, idempotence, lz4, plus ``kafkaProperties``.
-    var kafkaConfiguration: KafkaConfiguration {
+    public var kafkaConfiguration: KafkaConfiguration {
         var configuration = KafkaConfiguration.producer(brokers: brokers, deliveryTimeout: deliveryTimeout, linger: linger)
         // librdkafka's own queue must never be the bound: ours is, with a clear error.
         configuration["queue.buffering.max.messages"] = String(max(capacity.maximumEvents * 2, 100_000))

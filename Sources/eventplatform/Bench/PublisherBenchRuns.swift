@@ -1,0 +1,125 @@
+import EventPublisher
+import Foundation
+import LoadGenerator
+import Logging
+import Synchronization
+
+/// The baseline: every record straight into librdkafka, then wait for every delivery report.
+enum RawProducerRun {
+    static func measure(
+        _ events: [SampleEvent], topic: String, configuration: PublisherConfiguration, logger: Logger
+    ) async throws -> (seconds: Double, rate: Double) {
+        let delivered = BenchCounter(), failed = BenchCounter()
+        let done = AsyncStream<Void>.makeStream()
+        let total = events.count
+        let producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger) { reports in
+            var failures = 0
+            for report in reports where report.error != nil { failures += 1 }
+            _ = failed.add(failures)
+            if delivered.add(reports.count) == total { done.continuation.finish() }
+        }
+        let records = events.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json, headers: benchHeaders) }
+        let start = ContinuousClock.now
+        for (index, record) in records.enumerated() {
+            try producer.produce(record, id: UInt64(index + 1))
+        }
+        for await _ in done.stream {}
+        let seconds = (ContinuousClock.now - start).inSeconds
+        await producer.close(timeout: .seconds(10))
+        guard failed.value == 0 else { throw BenchFailure("\(failed.value) raw deliveries failed") }
+        return (seconds, Double(total) / seconds)
+    }
+}
+
+/// The library: `tasks` concurrent producers enqueue their share, then one flush waits for all.
+enum LibraryRun {
+    static func measure(
+        _ events: [SampleEvent], topic: String, tasks: Int, configuration: PublisherConfiguration, logger: Logger
+    ) async throws -> (seconds: Double, rate: Double) {
+        let records = events.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json, headers: benchHeaders) }
+        let failed = BenchCounter()
+        return try await withRunningPublisher(configuration, logger: logger) { publisher in
+            let start = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<tasks {
+                    group.addTask {
+                        for index in stride(from: task, to: records.count, by: tasks) {
+                            try await publisher.enqueue(records[index]) { result in
+                                if case .failure = result { _ = failed.add(1) }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await publisher.flush()
+            let seconds = (ContinuousClock.now - start).inSeconds
+            guard failed.value == 0 else { throw BenchFailure("\(failed.value) library deliveries failed") }
+            return (seconds, Double(records.count) / seconds)
+        }
+    }
+}
+
+/// `publish` (which waits for the acknowledgement) called at a fixed rate; latency per call.
+enum LatencyRun {
+    static func measure(
+        _ events: [SampleEvent], topic: String, rate: Int, seconds: Int, configuration: PublisherConfiguration, logger: Logger
+    ) async throws -> (p50: Double, p99: Double, count: Int) {
+        let count = min(rate * seconds, events.count)
+        let latencies = BenchSamples()
+        try await withRunningPublisher(configuration, logger: logger) { publisher in
+            let start = ContinuousClock.now
+            let interval = Duration.seconds(1) / rate
+            try await withThrowingDiscardingTaskGroup { group in
+                for index in 0..<count {
+                    // Pace by the schedule, not by the previous call: a slow call must not lower the rate.
+                    try await Task.sleep(until: start + interval * index, clock: .continuous)
+                    let record = KafkaProducerRecord(topic: topic, key: Array(events[index].userId.utf8), value: events[index].json, headers: benchHeaders)
+                    group.addTask {
+                        let began = ContinuousClock.now
+                        _ = try await publisher.publish(record)
+                        let elapsed = (ContinuousClock.now - began).inSeconds
+                        latencies.append(elapsed)
+                    }
+                }
+            }
+        }
+        let sorted = latencies.values.sorted()
+        guard !sorted.isEmpty else { throw BenchFailure("no latency samples") }
+        return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)], sorted.count)
+    }
+}
+
+let benchHeaders = [
+    KafkaHeader(name: "correlation-id", value: "bench"),
+    KafkaHeader(name: "content-type", value: "application/json"),
+    KafkaHeader(name: "schema-version", value: "1"),
+]
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
+
+/// A counter shared by delivery callbacks.
+final class BenchCounter: Sendable {
+    private let count = Atomic<Int>(0)
+
+    /// Adds `amount` and returns the new total.
+    func add(_ amount: Int) -> Int { count.add(amount, ordering: .relaxed).newValue }
+    var value: Int { count.load(ordering: .relaxed) }
+}
+
+/// Latency samples collected from concurrent tasks.
+final class BenchSamples: Sendable {
+    private let samples = Mutex<[Double]>([])
+
+    func append(_ sample: Double) { samples.withLock { $0.append(sample) } }
+    var values: [Double] { samples.withLock { $0 } }
+}
