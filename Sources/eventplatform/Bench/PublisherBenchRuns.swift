@@ -21,7 +21,15 @@ enum RawProducerRun {
         let records = events.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json, headers: benchHeaders) }
         let start = ContinuousClock.now
         for (index, record) in records.enumerated() {
-            try producer.produce(record, id: UInt64(index + 1))
+            // As librdkafka's own tools do: when its queue is full, wait a moment and retry.
+            while true {
+                do {
+                    try producer.produce(record, id: UInt64(index + 1))
+                    break
+                } catch where error.code == .queueFull {
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+            }
         }
         for await _ in done.stream {}
         let seconds = (ContinuousClock.now - start).inSeconds
