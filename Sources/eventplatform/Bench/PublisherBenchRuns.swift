@@ -26,9 +26,10 @@ enum RawProducerRun {
                 do {
                     try producer.produce(record, id: UInt64(index + 1))
                     break
-                } catch where error.code == .queueFull {
-                    try await Task.sleep(for: .milliseconds(1))
+                } catch {
+                    guard error.code == .queueFull else { throw error }
                 }
+                try await Task.sleep(for: .milliseconds(1))
             }
         }
         for await _ in done.stream {}
