@@ -29,6 +29,12 @@ struct PublisherBenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds of the latency run.")
     var latencySeconds = 10
 
+    @Option(help: "The publisher's batch size (default 100).")
+    var batchSize = 100
+
+    @Option(help: "The publisher's batch timeout in milliseconds (default 500).")
+    var batchTimeoutMs = 500
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
@@ -45,6 +51,7 @@ struct PublisherBenchCommand: AsyncParsableCommand {
 
         var configuration = PublisherConfiguration.production(brokers: brokers)
         configuration.capacity = PublisherCapacity(maximumEvents: 200_000, maximumBytes: 256 * 1024 * 1024)
+        configuration.batch = BatchPolicy(size: batchSize, timeout: .milliseconds(batchTimeoutMs), maximumSize: max(batchSize, 500))
 
         let raw = try await RawProducerRun.measure(payloads, topic: rawTopic, configuration: configuration, logger: logger)
         print(String(format: "  librdkafka directly:   %8.0f events/s  (%.2f s)", raw.rate, raw.seconds))
@@ -54,9 +61,10 @@ struct PublisherBenchCommand: AsyncParsableCommand {
         if latencyRate > 0 {
             let latency = try await LatencyRun.measure(
                 payloads, topic: latencyTopic, rate: latencyRate, seconds: latencySeconds, configuration: configuration, logger: logger)
-            print(String(format: "  publish latency at %d events/s (batch %d / %d ms): p50 %.1f ms, p99 %.1f ms over %d events",
-                         latencyRate, configuration.batch.size, Int(configuration.batch.timeout.components.seconds * 1000 + configuration.batch.timeout.components.attoseconds / 1_000_000_000_000_000),
-                         latency.p50 * 1000, latency.p99 * 1000, latency.count))
+            print(String(format: "  publish latency at %d events/s (batch %d events / %.0f ms): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms over %d events",
+                         latencyRate, configuration.batch.size, configuration.batch.timeout.inSeconds * 1000,
+                         latency.p50 * 1000, latency.p90 * 1000, latency.p99 * 1000, latency.count))
+            print("  flushes during the latency run: \(latency.flushes.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", "))")
         }
     }
 }

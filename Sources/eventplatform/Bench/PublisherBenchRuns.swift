@@ -13,12 +13,15 @@ enum RawProducerRun {
         let done = AsyncStream<Void>.makeStream()
         let total = events.count
         let producer = try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger) { reports in
-            var failures = 0
-            for report in reports where report.error != nil { failures += 1 }
-            _ = failed.add(failures)
-            if delivered.add(reports.count) == total { done.continuation.finish() }
+            // Id 0 is the warm-up record, outside the count.
+            let measured = reports.filter { $0.id != 0 }
+            _ = failed.add(measured.filter { $0.error != nil }.count)
+            if delivered.add(measured.count) == total { done.continuation.finish() }
         }
         let records = events.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json, headers: benchHeaders) }
+        // Warm-up outside the clock: connection, metadata and producer id, as for the library run.
+        try producer.produce(KafkaProducerRecord(topic: topic, value: Array("warm-up".utf8)), id: 0)
+        try await producer.flush(timeout: .seconds(30))
         let start = ContinuousClock.now
         for (index, record) in records.enumerated() {
             // As librdkafka's own tools do: when its queue is full, wait a moment and retry.
@@ -48,6 +51,7 @@ enum LibraryRun {
         let records = events.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json, headers: benchHeaders) }
         let failed = BenchCounter()
         return try await withRunningPublisher(configuration, logger: logger) { publisher in
+            _ = try await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("warm-up".utf8)))
             let start = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for task in 0..<tasks {
@@ -73,10 +77,11 @@ enum LibraryRun {
 enum LatencyRun {
     static func measure(
         _ events: [SampleEvent], topic: String, rate: Int, seconds: Int, configuration: PublisherConfiguration, logger: Logger
-    ) async throws -> (p50: Double, p99: Double, count: Int) {
+    ) async throws -> (p50: Double, p90: Double, p99: Double, count: Int, flushes: [BatchPolicy.FlushReason: Int]) {
         let count = min(rate * seconds, events.count)
         let latencies = BenchSamples()
-        try await withRunningPublisher(configuration, logger: logger) { publisher in
+        let flushes = try await withRunningPublisher(configuration, logger: logger) { publisher in
+            _ = try await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("warm-up".utf8)))
             let start = ContinuousClock.now
             let interval = Duration.seconds(1) / rate
             try await withThrowingDiscardingTaskGroup { group in
@@ -92,10 +97,12 @@ enum LatencyRun {
                     }
                 }
             }
+            return publisher.status.flushes
         }
         let sorted = latencies.values.sorted()
         guard !sorted.isEmpty else { throw BenchFailure("no latency samples") }
-        return (sorted[sorted.count / 2], sorted[min(sorted.count - 1, sorted.count * 99 / 100)], sorted.count)
+        func percentile(_ share: Int) -> Double { sorted[min(sorted.count - 1, sorted.count * share / 100)] }
+        return (percentile(50), percentile(90), percentile(99), sorted.count, flushes)
     }
 }
 
