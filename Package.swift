@@ -103,12 +103,19 @@ let package = Package(
                 "EventModel", "EventPublisher", "ServiceSupport", "HTTPService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSwift
         ),
         .target(
             name: "Collector",
-            dependencies: ["EventModel", "Kafka", "Postgres", "ServiceSupport", "HTTPService"],
+            dependencies: [
+                "EventModel", "Kafka", "Postgres", "ServiceSupport", "HTTPService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
         .target(
@@ -167,13 +174,20 @@ let package = Package(
             dependencies: [
                 "Gateway", "TestInfrastructure",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),
         .testTarget(
             name: "CollectorTests",
-            dependencies: ["Collector", "TestInfrastructure", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Collector", "TestInfrastructure", "EventModel", "Kafka", "Postgres", "LoadGenerator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "EventModel"], swiftSettings: strictSwift),

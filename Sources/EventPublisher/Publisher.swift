@@ -199,9 +199,13 @@ public final class Publisher: Service, Sendable {
     }
 
     private func accepted(_ chunk: [(record: KafkaProducerRecord, bytes: Int)], _ appended: (startedBatch: Bool, ready: [PublisherState.ReadyBatch])) {
-        var perTopic: [String: Int] = [:]
-        for entry in chunk { perTopic[entry.record.topic, default: 0] += 1 }
-        for (topic, count) in perTopic { core.metrics.enqueued(count, topic: topic) }
+        if chunk.count == 1 {
+            core.metrics.enqueued(1, topic: chunk[0].record.topic)
+        } else {
+            var perTopic: [String: Int] = [:]
+            for entry in chunk { perTopic[entry.record.topic, default: 0] += 1 }
+            for (topic, count) in perTopic { core.metrics.enqueued(count, topic: topic) }
+        }
         if appended.startedBatch {
             // Wake the batch timer if it is parked with nothing to wait for.
             let parked = core.state.withLock { state -> (CheckedContinuation<ContinuousClock.Instant?, Never>, ContinuousClock.Instant?)? in
@@ -211,8 +215,8 @@ public final class Publisher: Service, Sendable {
             }
             if let (continuation, deadline) = parked { continuation.resume(returning: deadline) }
         }
+        // The pending-events gauge is updated with each batch of delivery reports, not per event.
         produce(appended.ready)
-        core.metrics.pendingEvents.record(core.state.withLock { $0.pendingEvents })
     }
 
     /// Hands batches to librdkafka. A record it refuses at once fails with that error.

@@ -1,11 +1,77 @@
+public import EventModel
+
 /// Settings of the ingestion gateway, with the contract's defaults (section 2).
+///
+/// A plain value: the executable reads the environment and fills it in; tests change what they need.
 public struct GatewayConfiguration: Sendable, Hashable {
+    /// The address to listen on.
+    public var host: String = "0.0.0.0"
     /// The HTTP port.
     public var port: Int = 8080
     /// Requests with a larger body answer 413.
     public var maximumBodyBytes: Int = 64 * 1024 * 1024
     /// Bulk requests with more events answer 413.
     public var maximumEventsPerRequest: Int = 50_000
+    /// How long a client may take to send its request body; slower ones answer 408. Waiting for Kafka
+    /// is bounded by the publisher's enqueue and delivery timeouts instead (503 when they pass), so that
+    /// a request never gives up on events the publisher still holds.
+    public var requestTimeout: Duration = .seconds(30)
+    /// The `Retry-After` given with 503 when Kafka is unavailable.
+    public var retryAfter: Duration = .seconds(5)
+    /// Per-client rate limiting of the event routes; nil (the default) turns it off.
+    public var rateLimit: RateLimit? = nil
+    /// HMAC-SHA256 secrets of the sources that sign their requests (see ``RequestSignature`` for which
+    /// routes each secret protects). A source without a secret is not checked.
+    public var signingSecrets: [EventSource: String] = [:]
+    /// The Kafka topics the gateway publishes to and creates on start.
+    public var topics: GatewayTopics = GatewayTopics()
+    /// Partitions of each topic created on start.
+    public var topicPartitions: Int32 = 6
+    /// How long `/health/ready` reuses its last answer, so probes do not hammer Kafka.
+    public var readinessCacheDuration: Duration = .seconds(3)
 
     public init() {}
+
+    /// A token bucket per client: `requestsPerSecond` is the refill rate, `burst` the bucket size, both
+    /// counted in requests.
+    public struct RateLimit: Sendable, Hashable {
+        /// Requests per second a client may sustain.
+        public var requestsPerSecond: Double
+        /// Requests a client may send at once after being idle.
+        public var burst: Int
+        /// How many clients are tracked at most; beyond it idle clients are forgotten first.
+        public var maximumClients: Int
+
+        public init(requestsPerSecond: Double, burst: Int, maximumClients: Int = 100_000) {
+            self.requestsPerSecond = requestsPerSecond
+            self.burst = burst
+            self.maximumClients = maximumClients
+        }
+    }
+}
+
+extension GatewayConfiguration {
+    /// Throws when a setting is out of range.
+    public func validate() throws(GatewayConfigurationError) {
+        guard (1...65_535).contains(port) || port == 0 else { throw .invalid("port must be 0...65535, got \(port)") }
+        guard maximumBodyBytes > 0 else { throw .invalid("the body limit must be positive") }
+        guard maximumEventsPerRequest > 0 else { throw .invalid("the event limit must be positive") }
+        guard topicPartitions > 0 else { throw .invalid("topics need at least one partition") }
+        guard requestTimeout > .zero else { throw .invalid("the request timeout must be positive") }
+        if let rateLimit {
+            guard rateLimit.requestsPerSecond > 0, rateLimit.burst > 0, rateLimit.maximumClients > 0 else {
+                throw .invalid("the rate limit needs a positive rate, burst and client count")
+            }
+        }
+        for (source, secret) in signingSecrets where secret.isEmpty {
+            throw .invalid("the signing secret of \(source.rawValue) is empty")
+        }
+    }
+}
+
+/// A gateway setting that is out of range.
+public struct GatewayConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    static func invalid(_ description: String) -> Self { Self(description: description) }
 }

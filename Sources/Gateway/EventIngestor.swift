@@ -1,0 +1,175 @@
+import EventModel
+import EventPublisher
+import HTTPService
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The hot path of the event routes: read the body, check its signature, parse and validate it,
+/// publish each new valid event's original bytes to its source's topic, and answer only once Kafka has
+/// acknowledged all of them (contract section 2).
+struct EventIngestor: Sendable {
+    let configuration: GatewayConfiguration
+    let publisher: Publisher
+    let signature: RequestSignature
+    let metrics: GatewayMetrics
+    /// Record headers every event carries besides its correlation id.
+    private let fixedHeaders = [
+        KafkaHeader(name: "content-type", value: "application/json"),
+        KafkaHeader(name: "schema-version", value: "1"),
+    ]
+
+    init(configuration: GatewayConfiguration, publisher: Publisher, metrics: GatewayMetrics) {
+        self.configuration = configuration
+        self.publisher = publisher
+        self.signature = RequestSignature(secrets: configuration.signingSecrets)
+        self.metrics = metrics
+    }
+
+    func ingest(_ request: Request, context: GatewayRequestContext, route: IngestRoute) async throws(APIError) -> Response {
+        let body = try await readBody(of: request)
+
+        let authenticated = signature.authenticate(
+            body, header: request.headers[RequestSignature.headerName], sources: route.sources)
+        if let authenticated, authenticated.isEmpty {
+            context.logger.notice("request signature missing or wrong", metadata: ["route": "\(route.path)"])
+            throw APIError(.unauthorized, "missing or invalid X-Hub-Signature-256 (sha256=<hex HMAC-SHA256 of the body>)")
+        }
+
+        let parsed: EventRequest
+        do {
+            parsed = try EventRequest.parse(body, shape: route.shape, maximumEvents: configuration.maximumEventsPerRequest)
+        } catch {
+            context.logger.notice("request refused", metadata: ["error": "\(error.message)"])
+            throw APIError(error.reason == .tooManyEvents ? .contentTooLarge : .badRequest, error.message)
+        }
+
+        let (valid, rejections) = separate(parsed, authenticated: authenticated, route: route)
+        let unique = DeduplicatedEvents(valid)
+        guard !unique.records.isEmpty else {
+            context.logger.notice("request without valid events", metadata: ["rejected": "\(rejections.count)"])
+            let summary = IngestSummary(accepted: 0, duplicates: 0, rejections: rejections)
+            return Self.response(.badRequest, summary)
+        }
+        try await publish(unique.records, of: parsed, context: context)
+
+        let summary = IngestSummary(accepted: unique.records.count, duplicates: unique.duplicates, rejections: rejections)
+        context.logger.info("events accepted", metadata: [
+            "accepted": "\(summary.accepted)", "rejected": "\(summary.rejected)", "duplicates": "\(summary.duplicates)",
+        ])
+        return Self.response(.accepted, summary)
+    }
+
+    /// The valid events that may be published, and the rejections in request order: the invalid items,
+    /// and events of a source with a secret that did not sign the request (see ``RequestSignature``).
+    private func separate(
+        _ request: EventRequest,
+        authenticated: Set<EventSource>?,
+        route: IngestRoute
+    ) -> (valid: [EventRecord], rejections: [EventRejection]) {
+        var valid: [EventRecord] = []
+        valid.reserveCapacity(request.items.count)
+        var rejections: [EventRejection] = []
+        var invalid = 0
+        for (index, item) in request.items.enumerated() {
+            switch item {
+            case .success(let record):
+                if let authenticated, signature.requiresSignature(from: record.source), !authenticated.contains(record.source) {
+                    metrics.rejected(1, source: record.source, reason: .signature)
+                    rejections.append(EventRejection(index: index, eventId: record.eventId, error: EventValidationError(
+                        field: "source",
+                        message: "source \(record.source.rawValue) requires a request signed with its own secret"
+                    )))
+                } else {
+                    valid.append(record)
+                }
+            case .failure(let rejection):
+                invalid += 1
+                rejections.append(rejection)
+            }
+        }
+        metrics.rejected(invalid, source: route.knownSource, reason: .validation)
+        return (valid, rejections)
+    }
+
+    /// Publishes the events in one `publishAll`, so the request waits once for all acknowledgements.
+    /// Any failure fails the request as a whole (503): the client resends it, and the events that did
+    /// reach Kafka are deduplicated downstream.
+    private func publish(_ events: [EventRecord], of request: EventRequest, context: GatewayRequestContext) async throws(APIError) {
+        let headers = [KafkaHeader(name: "correlation-id", value: context.correlationID)] + fixedHeaders
+        var counts: [EventSource: Int] = [:]
+        let records = events.map { event in
+            counts[event.source, default: 0] += 1
+            return KafkaProducerRecord(
+                topic: configuration.topics[event.source],
+                key: Array(event.userId.utf8),
+                value: Array(request.bytes(of: event)),
+                headers: headers
+            )
+        }
+        let failure: PublisherError?
+        do {
+            failure = try await publisher.publishAll(records).lazy.compactMap { result -> PublisherError? in
+                guard case .failure(let error) = result else { return nil }
+                return error
+            }.first
+        } catch {
+            failure = error
+        }
+        if let failure {
+            for (source, count) in counts { metrics.rejected(count, source: source, reason: .unavailable) }
+            context.logger.warning("events not acknowledged by Kafka; answering 503", metadata: [
+                "events": "\(records.count)", "error": "\(failure)",
+            ])
+            throw APIError(
+                .serviceUnavailable, "Kafka is unavailable; no event of this request was accepted, retry later",
+                headers: [.retryAfter: String(configuration.retryAfter.wholeSecondsRoundedUp)]
+            )
+        }
+        for (source, count) in counts { metrics.accepted(count, source: source) }
+    }
+
+    /// The body, up to the size limit (413) and within the request timeout (408).
+    private func readBody(of request: Request) async throws(APIError) -> [UInt8] {
+        let limit = configuration.maximumBodyBytes
+        let tooLarge = APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
+        let declared = request.headers[.contentLength].flatMap { Int($0) }
+        if let declared, declared > limit { throw tooLarge }
+        let body = request.body
+        let timeout = configuration.requestTimeout
+        do {
+            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+                group.addTask {
+                    var bytes: [UInt8] = []
+                    bytes.reserveCapacity(min(declared ?? 64 * 1024, limit))
+                    for try await chunk in body {
+                        guard bytes.count + chunk.readableBytes <= limit else { throw tooLarge }
+                        bytes.append(contentsOf: chunk.readableBytesView)
+                    }
+                    return bytes
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let bytes = first else {
+                    throw APIError(.requestTimeout, "the request body did not arrive within \(timeout)")
+                }
+                return bytes
+            }
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(.badRequest, "the request body could not be read")
+        }
+    }
+
+    private static func response(_ status: HTTPResponse.Status, _ summary: IngestSummary) -> Response {
+        Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: summary.json))
+        )
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceSupport
+
+/// Process-wide setup for the long-running roles: structured logs and the Prometheus registry.
+/// Only the executable does this; libraries and services just use swift-log and swift-metrics.
+enum ServiceBootstrap {
+    /// The registry `/metrics` serves; every metric of the process lands here.
+    static let registry = PrometheusCollectorRegistry()
+
+    private static let once: Void = {
+        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+    }()
+
+    /// Bootstraps logging (level from `LOG_LEVEL`, default info) and metrics, once per process.
+    static func start() {
+        _ = once
+    }
+
+    /// The process environment, for typed settings.
+    static var environment: EnvironmentReader { EnvironmentReader(ProcessInfo.processInfo.environment) }
+}

@@ -1,0 +1,48 @@
+import EventPublisher
+import Foundation
+@testable import Gateway
+import HTTPService
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TestInfrastructure
+import Testing
+
+@Suite struct HealthTests {
+    @Test func readyOnlyWhenEveryTopicExists() async throws {
+        try await withGateway(createTopics: false) { gateway in
+            #expect(try await gateway.get("/health/live").status == .ok)
+            #expect(try await gateway.get("/health/ready").status == .serviceUnavailable)
+            try await gateway.topics.createMissing(brokers: gateway.brokers, partitions: 2, logger: testLogger)
+            #expect(try await gateway.get("/health/ready").status == .ok)
+        }
+    }
+
+    @Test func readinessAnswerIsCached() async throws {
+        try await withGateway(createTopics: false, configure: { $0.readinessCacheDuration = .seconds(600) }) { gateway in
+            #expect(try await gateway.get("/health/ready").status == .serviceUnavailable)
+            try await gateway.topics.createMissing(brokers: gateway.brokers, partitions: 2, logger: testLogger)
+            #expect(try await gateway.get("/health/ready").status == .serviceUnavailable)
+        }
+    }
+
+    @Test func createMissingLeavesExistingTopicsAlone() async throws {
+        let topics = GatewayTopics(prefix: TestEnvironment.uniqueName("gw") + ".")
+        #expect(topics.all.count == 4)
+        #expect(topics.deadLetter.hasSuffix("events.dlq"))
+        let brokers = try TestEnvironment.kafkaBrokers()
+        try await topics.createMissing(brokers: brokers, partitions: 2, logger: testLogger)
+        try await topics.createMissing(brokers: brokers, partitions: 5, logger: testLogger)
+        let admin = try KafkaAdmin(configuration: KafkaConfiguration(brokers: brokers), logger: testLogger)
+        for topic in topics.all {
+            #expect(try await admin.partitions(of: topic) == [0, 1])
+        }
+    }
+
+    @Test func defaultTopicsAreTheContractNames() {
+        let topics = GatewayConfiguration().topics
+        #expect(topics.all == ["events.facebook", "events.tiktok", "events.app", "events.dlq"])
+        #expect(GatewayConfiguration().topicPartitions == 6)
+        #expect(GatewayConfiguration().rateLimit == nil)
+    }
+}

@@ -1,0 +1,79 @@
+import EventPublisher
+import Foundation
+@testable import Gateway
+import HTTPService
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Metrics
+import Prometheus
+import TestInfrastructure
+import Testing
+
+/// A client that does not finish sending its body gets 408 once the request timeout has passed; the
+/// gateway keeps serving others.
+@Suite struct RequestTimeoutTests {
+    @Test func slowBodyAnswers408() async throws {
+        let brokers = try TestEnvironment.kafkaBrokers()
+        var configuration = GatewayConfiguration()
+        configuration.port = 0
+        configuration.host = "127.0.0.1"
+        configuration.requestTimeout = .milliseconds(300)
+        configuration.topics = GatewayTopics(prefix: TestEnvironment.uniqueName("gw") + ".")
+        try await configuration.topics.createMissing(brokers: brokers, partitions: 1, logger: testLogger)
+        let registry = PrometheusCollectorRegistry()
+        let app = try buildApplication(
+            configuration: configuration,
+            publisher: try Publisher(configuration: .test(brokers: brokers), logger: testLogger),
+            registry: registry,
+            metricsFactory: PrometheusMetricsFactory(registry: registry),
+            logger: testLogger
+        )
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let answer = try RawHTTPClient.send(
+                port: port,
+                "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nContent-Type: application/json\r\n\r\n{\"events\":["
+            )
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+            #expect(answer.contains(#"{"error":"the request body did not arrive within"#))
+
+            let normal = try await client.execute(
+                uri: "/events", method: .post, body: ByteBuffer(string: SampleEvents.bulk([SampleEvents.product()])))
+            #expect(normal.status == .accepted)
+        }
+    }
+}
+
+/// Sends raw bytes over TCP and reads the answer, for requests no HTTP client would send (half a body).
+enum RawHTTPClient {
+    struct Failed: Error {}
+
+    static func send(port: Int, _ request: String, readTimeoutSeconds: Int = 10) throws -> String {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw Failed() }
+        defer { close(socket) }
+        var timeout = timeval(tv_sec: readTimeoutSeconds, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failed() }
+        let bytes = Array(request.utf8)
+        guard write(socket, bytes, bytes.count) == bytes.count else { throw Failed() }
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(socket, &buffer, buffer.count)
+            guard count > 0 else { break }
+            answer += buffer[0..<count]
+            if let text = String(validating: answer, as: UTF8.self), text.contains("\r\n\r\n"), text.hasSuffix("}") { break }
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
+}
