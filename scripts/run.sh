@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's run command: installs what is missing, starts the local PostgreSQL and broker, builds
-# the platform and runs it with sample traffic, then prints where to look.
+# the platform and runs it (`eventplatform up`: gateway, a collector per source, sample traffic),
+# printing the URLs to look at. Ctrl-C stops the platform; `scripts/infra.sh stop` stops the
+# infrastructure. Options go to `eventplatform up` (e.g. --count 100000, --no-traffic).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_ROOT"
 
@@ -9,17 +11,4 @@ cd "$PROJECT_ROOT"
 # shellcheck source=/dev/null
 source "$ENV_FILE"
 swift build --product eventplatform
-BIN="$(swift build --show-bin-path)/eventplatform"
-
-"$BIN" topics
-"$BIN" publish --count "${PUBLISH_COUNT:-20000}" --invalid-share 0.02
-"$BIN" lag
-
-cat <<MSG
-
-Running locally:
-  Kafka broker   $KAFKA_BROKERS        (topics events.facebook, events.tiktok, events.app, events.dlq)
-  PostgreSQL     $DATABASE_URL
-The gateway, collectors and reporter are not built yet: they arrive with issues 4 to 7, and then this
-command starts them too (eventplatform up). Stop the infrastructure with: scripts/infra.sh stop
-MSG
+exec "$(swift build --show-bin-path)/eventplatform" up "$@"

@@ -1,15 +1,47 @@
 public import EventModel
 
-/// Settings of a collector: which source it consumes, and where it serves `/metrics` and health.
+/// Settings of a collector: which source it consumes, from where, into which database, and where it
+/// serves `/metrics` and health. Every setting has a default; the CLI reads overrides from the environment.
 public struct CollectorConfiguration: Sendable, Hashable {
     public var source: EventSource
     /// The consumer group; one per source by default (contract section 3).
     public var groupID: String
+    /// The topic carrying the source's events; `events.<source>` by default.
+    public var topic: String
+    /// Where records that cannot be stored go, with the reason in a `dlq-reason` header.
+    public var deadLetterTopic: String
+    /// Partitions of the topics when the collector has to create them.
+    public var topicPartitions: Int32 = 6
+    /// Kafka bootstrap servers, `host:port[,host:port]`.
+    public var brokers: String = "127.0.0.1:9092"
+    /// Consumer-group session timeout; short, because group joins on the local broker wait for about
+    /// half of it (contract section 7).
+    public var sessionTimeout: Duration = .seconds(10)
+    /// The PostgreSQL database, as a `postgres://` URL.
+    public var databaseURL: String = "postgres://postgres@127.0.0.1:5432/eventplatform"
+    /// Connections the collector may hold; one writes batches, one more serves maintenance.
+    public var databaseConnections: Int = 2
     public var metricsPort: Int
+    /// The most records written in one transaction.
+    public var batchSize: Int = 5_000
+    /// How long a batch may wait to fill before it is written anyway.
+    public var batchWait: Duration = .milliseconds(250)
+    /// The first pause after a failed write or dead-letter publish; doubled per failure up to `maximumRetryDelay`.
+    public var initialRetryDelay: Duration = .milliseconds(100)
+    public var maximumRetryDelay: Duration = .seconds(5)
+    /// Days of raw events kept; older daily partitions are dropped. Nil keeps them forever.
+    public var rawRetentionDays: Int? = 365
+    /// Daily raw-event partitions created ahead of today (others are created when an event needs them).
+    public var partitionsAhead: Int = 2
+    /// How long a graceful shutdown keeps retrying the batch in hand before it gives up (the batch is then
+    /// read again by the next owner of its partitions: nothing is lost).
+    public var shutdownTimeout: Duration = .seconds(30)
 
     public init(source: EventSource) {
         self.source = source
         self.groupID = source.collectorGroup
+        self.topic = source.topic
+        self.deadLetterTopic = EventSource.deadLetterTopic
         self.metricsPort = source.collectorPort
     }
 }

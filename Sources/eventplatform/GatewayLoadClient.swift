@@ -79,3 +79,11 @@ struct GatewayLoadClient: Sendable {
         Array(#"{"events":"#.utf8) + array(items) + [UInt8(ascii: "}")]
     }
 }
+
+extension GatewayLoadClient {
+    /// Whether `url` answers 200.
+    static func isServing(_ url: URL) async -> Bool {
+        guard let (_, response) = try? await URLSession(configuration: .ephemeral).data(from: url) else { return false }
+        return (response as? HTTPURLResponse)?.statusCode == 200
+    }
+}

@@ -1,0 +1,120 @@
+internal import EventModel
+internal import Foundation
+internal import Kafka
+public import Logging
+internal import Postgres
+public import ServiceLifecycle
+
+/// A member of a source's collector group: consumes the source's topic in batches and stores each batch,
+/// with the group's progress, exactly once in PostgreSQL (see ``BatchWriter``).
+///
+/// `run()` applies the schema migrations, creates the topics where missing, joins the group and consumes
+/// until cancelled. On graceful shutdown it finishes and commits the batch in hand, then leaves the group.
+/// Records that cannot be stored go to the dead-letter topic, acknowledged before their offsets are stored.
+/// While PostgreSQL is unreachable the collector pauses its partitions and retries with backoff; Kafka keeps
+/// the backlog.
+public struct Collector: Service {
+    public let configuration: CollectorConfiguration
+    private let logger: Logger
+    private let readiness = CollectorReadiness()
+
+    public init(configuration: CollectorConfiguration, logger: Logger) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "collector.source"] = "\(configuration.source.rawValue)"
+        self.logger = logger
+    }
+
+    /// True while the collector consumes and its last contact with PostgreSQL succeeded.
+    public var isReady: Bool { readiness.isReady }
+
+    public func run() async throws {
+        let client = PostgresClient(
+            configuration: .init(url: configuration.databaseURL, maximumConnections: configuration.databaseConnections),
+            logger: logger
+        )
+        let stop = StopSignal()
+        do {
+            try await withGracefulShutdownHandler {
+                try await consume(client: client, stop: stop)
+            } onGracefulShutdown: {
+                stop.set()
+            }
+        } catch {
+            await client.close()
+            throw error
+        }
+        await client.close()
+    }
+
+    private func consume(client: PostgresClient, stop: StopSignal) async throws {
+        let retry = RetryPolicy(initial: configuration.initialRetryDelay, maximum: configuration.maximumRetryDelay)
+        let partitions = EventPartitions(client: client, logger: logger)
+        // The database may not be up yet when the collector starts: wait for it rather than exit.
+        let prepared = try await retry.untilSuccess(while: { !stop.isSet }, logger: logger, "prepare the database") {
+            try await SchemaMigrator(client: client, logger: logger).migrate()
+            try await partitions.maintain(today: UTCCalendar.today(), ahead: configuration.partitionsAhead, retentionDays: configuration.rawRetentionDays)
+        }
+        guard prepared else { return }
+        readiness.setDatabaseReachable(true)
+        await createTopics()
+
+        let rebalances = RebalanceLog()
+        let consumer = try KafkaConsumer(
+            configuration: .consumer(brokers: configuration.brokers, groupID: configuration.groupID, sessionTimeout: configuration.sessionTimeout),
+            logger: logger,
+            onRebalance: { rebalances.record($0) }
+        )
+        let deadLetters = try DeadLetterPublisher(topic: configuration.deadLetterTopic, brokers: configuration.brokers, logger: logger)
+        try consumer.subscribe(to: [configuration.topic])
+        readiness.setSubscribed(true)
+        logger.info("collector consuming", metadata: [
+            "kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.groupID)",
+        ])
+        var loop = CollectorLoop(
+            configuration: configuration,
+            consumer: consumer,
+            writer: BatchWriter(client: client, groupID: configuration.groupID, partitions: partitions),
+            partitions: partitions,
+            deadLetters: deadLetters,
+            rebalances: rebalances,
+            readiness: readiness,
+            stop: stop,
+            retry: retry,
+            logger: logger
+        )
+        do {
+            try await loop.run()
+        } catch {
+            readiness.setSubscribed(false)
+            await consumer.close()
+            await deadLetters.close()
+            throw error
+        }
+        readiness.setSubscribed(false)
+        await consumer.close()
+        await deadLetters.close()
+        logger.info("collector stopped")
+    }
+
+    /// Creates the source topic and the dead-letter topic where missing (contract section 3). A failure is
+    /// only logged: the topics may exist already, or be created by an operator.
+    private func createTopics() async {
+        do {
+            let admin = try KafkaAdmin(configuration: KafkaConfiguration(brokers: configuration.brokers), logger: logger)
+            try await admin.createTopics([
+                KafkaNewTopic(name: configuration.topic, partitions: configuration.topicPartitions),
+                KafkaNewTopic(name: configuration.deadLetterTopic, partitions: configuration.topicPartitions),
+            ])
+        } catch {
+            logger.warning("could not create the topics", metadata: ["kafka.error": "\(error)"])
+        }
+    }
+}
+
+extension UTCCalendar {
+    /// Today's day number, from the wall clock.
+    static func today() -> Int64 {
+        day(ofMicroseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+    }
+}

@@ -1,0 +1,459 @@
+internal import EventModel
+internal import Kafka
+internal import Logging
+internal import Postgres
+
+/// The consuming state of one collector: which partitions it owns and where each must be read from, the
+/// batch being filled, and what to do when PostgreSQL or the dead-letter topic fails.
+///
+/// PostgreSQL's `collector_offsets` decide where a partition is read from: after an assignment, and after
+/// any record had to be dropped unread (while the database was down, or before the position was known),
+/// the partition is moved to the stored offset before its records are accepted again. The writer skips
+/// anything below the stored offsets anyway, so a stale position costs a re-read, never a double count.
+struct CollectorLoop {
+    private let configuration: CollectorConfiguration
+    private let consumer: KafkaConsumer
+    private let writer: BatchWriter
+    private let partitions: EventPartitions
+    private let deadLetters: DeadLetterPublisher
+    private let rebalances: RebalanceLog
+    private let readiness: CollectorReadiness
+    private let stop: StopSignal
+    private let retry: RetryPolicy
+    private let logger: Logger
+    private let metrics: CollectorMetrics
+    private let format: EventFormat
+
+    /// Partitions assigned to this member.
+    private var owned: Set<KafkaTopicPartition> = []
+    /// Owned partitions that must be moved to their stored offset before their records are accepted.
+    private var unpositioned: Set<KafkaTopicPartition> = []
+    /// The lowest offset dropped unread per unpositioned partition: where to resume when PostgreSQL has
+    /// no offset for it yet.
+    private var lowestDropped: [KafkaTopicPartition: Int64] = [:]
+    /// The offset each partition was last moved to: older records still in flight are stale.
+    private var floors: [KafkaTopicPartition: Int64] = [:]
+    private var paused: Set<KafkaTopicPartition> = []
+    /// True from a failed write until one succeeds: partitions stay paused and records are dropped.
+    private var inOutage = false
+    private var repositionFailures = 0
+    private var nextRepositionAttempt = ContinuousClock.now
+    private var nextMaintenance = ContinuousClock.now + .seconds(3_600)
+    private var pending: [KafkaConsumerRecord] = []
+    private var batchStarted: ContinuousClock.Instant?
+    /// When a graceful shutdown stops retrying the batch in hand.
+    private var shutdownDeadline: ContinuousClock.Instant?
+
+    init(
+        configuration: CollectorConfiguration, consumer: KafkaConsumer, writer: BatchWriter, partitions: EventPartitions,
+        deadLetters: DeadLetterPublisher, rebalances: RebalanceLog, readiness: CollectorReadiness, stop: StopSignal,
+        retry: RetryPolicy, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.consumer = consumer
+        self.writer = writer
+        self.partitions = partitions
+        self.deadLetters = deadLetters
+        self.rebalances = rebalances
+        self.readiness = readiness
+        self.stop = stop
+        self.retry = retry
+        self.logger = logger
+        self.metrics = CollectorMetrics(source: configuration.source)
+        self.format = EventFormat(source: configuration.source)
+    }
+
+    /// Consumes until a graceful shutdown (then writes the batch in hand) or cancellation.
+    mutating func run() async throws {
+        while !stop.isSet {
+            try Task.checkCancellation()
+            let wait = batchStarted.map { $0 + configuration.batchWait - .now } ?? configuration.batchWait
+            let records = try await consumer.poll(
+                maxRecords: max(1, configuration.batchSize - pending.count),
+                timeout: max(.milliseconds(1), min(wait, configuration.batchWait))
+            )
+            applyRebalances()
+            accept(records)
+            if !unpositioned.isEmpty, ContinuousClock.now >= nextRepositionAttempt {
+                await reposition()
+            }
+            if let batchStarted, pending.count >= configuration.batchSize || ContinuousClock.now >= batchStarted + configuration.batchWait {
+                try await flush()
+            }
+            if ContinuousClock.now >= nextMaintenance {
+                await maintain()
+            }
+        }
+        if !pending.isEmpty {
+            try await flush()
+        }
+    }
+
+    // MARK: Partitions
+
+    private mutating func applyRebalances() {
+        for event in rebalances.drain() {
+            switch event {
+            case .assigned(let assigned):
+                owned.formUnion(assigned)
+                unpositioned.formUnion(assigned)
+                for partition in assigned {
+                    floors[partition] = nil
+                    lowestDropped[partition] = nil
+                }
+                if inOutage {
+                    pause(assigned)
+                }
+            case .revoked(let revoked):
+                let revokedSet = Set(revoked)
+                owned.subtract(revokedSet)
+                unpositioned.subtract(revokedSet)
+                paused.subtract(revokedSet)
+                for partition in revoked {
+                    floors[partition] = nil
+                    lowestDropped[partition] = nil
+                }
+                // Not written yet: the next owner reads them from the stored offsets.
+                pending.removeAll { revokedSet.contains($0.topicPartition) }
+                if pending.isEmpty { batchStarted = nil }
+            }
+        }
+    }
+
+    private mutating func accept(_ records: [KafkaConsumerRecord]) {
+        for record in records {
+            let partition = record.topicPartition
+            guard owned.contains(partition) else { continue }
+            if unpositioned.contains(partition) {
+                drop(record)
+                continue
+            }
+            if let floor = floors[partition], record.offset < floor { continue }
+            if pending.isEmpty { batchStarted = .now }
+            pending.append(record)
+        }
+    }
+
+    /// Leaves `record` unread: its partition must be positioned again before reading on.
+    private mutating func drop(_ record: KafkaConsumerRecord) {
+        let partition = record.topicPartition
+        guard owned.contains(partition) else { return }
+        unpositioned.insert(partition)
+        lowestDropped[partition] = min(lowestDropped[partition] ?? record.offset, record.offset)
+    }
+
+    /// Moves every unpositioned partition to the offset stored in PostgreSQL (or, without one, to the
+    /// lowest record dropped), resuming it first where it was paused.
+    private mutating func reposition() async {
+        let targets = unpositioned.sorted()
+        do {
+            var stored: [KafkaTopicPartition: Int64] = [:]
+            for (topic, partitions) in Dictionary(grouping: targets, by: \.topic) {
+                stored.merge(try await writer.storedOffsets(topic: topic, partitions: partitions.map(\.partition))) { $1 }
+            }
+            readiness.setDatabaseReachable(true)
+            var seeks: [KafkaTopicPartition: Int64] = [:]
+            for partition in targets {
+                if let offset = stored[partition] ?? lowestDropped[partition] { seeks[partition] = offset }
+            }
+            // Resume before seeking: resuming may move the fetch position back to the last record handed out.
+            let toResume = targets.filter { paused.contains($0) }
+            if !toResume.isEmpty {
+                try consumer.resume(toResume)
+                paused.subtract(toResume)
+            }
+            if !seeks.isEmpty {
+                try await consumer.seek(seeks)
+            }
+            for partition in targets {
+                unpositioned.remove(partition)
+                lowestDropped[partition] = nil
+                floors[partition] = seeks[partition]
+            }
+            repositionFailures = 0
+            logger.debug("partitions positioned", metadata: ["kafka.offsets": "\(seeks.sorted { $0.key < $1.key })"])
+        } catch {
+            repositionFailures += 1
+            let delay = retry.delay(afterFailures: repositionFailures)
+            nextRepositionAttempt = .now + delay
+            if error is PostgresError { readiness.setDatabaseReachable(false) }
+            pause(targets)
+            logger.warning("cannot position partitions yet; retrying", metadata: [
+                "error": "\(error)", "kafka.partitions": "\(targets)", "retry.delay": "\(delay)",
+            ])
+        }
+    }
+
+    // MARK: Batches
+
+    /// Decodes the batch in hand, dead-letters what cannot be stored, stores the rest with the offsets,
+    /// and then commits the offsets to Kafka too (for lag tools; PostgreSQL's are the ones that count).
+    private mutating func flush() async throws {
+        let records = pending
+        let started = ContinuousClock.now
+        pending = []
+        batchStarted = nil
+        guard !records.isEmpty else { return }
+
+        var events: [ConsumedEvent] = []
+        events.reserveCapacity(records.count)
+        var letters: [DeadLetter] = []
+        var nextOffsets: [KafkaTopicPartition: Int64] = [:]
+        var byPosition: [RecordPosition: KafkaConsumerRecord] = [:]
+        for record in records {
+            let partition = record.topicPartition
+            nextOffsets[partition] = max(nextOffsets[partition] ?? 0, record.offset + 1)
+            switch decode(record) {
+            case .event(let event):
+                events.append(event)
+                byPosition[RecordPosition(partition: partition, offset: record.offset)] = record
+            case .poison(let letter):
+                letters.append(letter)
+            }
+        }
+
+        // Acknowledged by Kafka before the offsets that cover them are stored: never dropped.
+        guard try await publish(letters) else { return abandon(records.count) }
+        guard let result = try await store(events, through: nextOffsets, records: byPosition) else {
+            return abandon(records.count)
+        }
+        await commitToKafka(nextOffsets)
+
+        metrics.processed.increment(by: result.inserted)
+        metrics.duplicates.increment(by: result.duplicates)
+        metrics.batchSize.record(records.count)
+        metrics.batchDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        logger.debug("stored a batch", metadata: [
+            "batch.records": "\(records.count)", "batch.inserted": "\(result.inserted)",
+            "batch.duplicates": "\(result.duplicates)", "batch.already_stored": "\(result.alreadyStored)",
+            "batch.dead_lettered": "\(letters.count)",
+        ])
+        if logger.logLevel <= .trace {
+            for event in events {
+                logger.trace("event stored", metadata: [
+                    "correlation_id": "\(event.correlationID ?? "-")", "event.id": "\(event.event.eventId)",
+                    "kafka.partition": "\(event.partition)", "kafka.offset": "\(event.offset)",
+                ])
+            }
+        }
+    }
+
+    private enum Decoded {
+        case event(ConsumedEvent)
+        case poison(DeadLetter)
+    }
+
+    private func decode(_ record: KafkaConsumerRecord) -> Decoded {
+        let event: EventRecord
+        do {
+            event = try EventRecord(decoding: record.value, format: format)
+        } catch {
+            return .poison(DeadLetter(record: record, reason: "undecodable: \(error)"))
+        }
+        guard event.source == configuration.source else {
+            return .poison(DeadLetter(
+                record: record,
+                reason: "a \(event.source.rawValue) event on the \(configuration.source.rawValue) topic \(record.topic)"
+            ))
+        }
+        if let reason = StagedBatch.unstorableReason(event, payload: record.value) {
+            return .poison(DeadLetter(record: record, reason: "unstorable: \(reason)"))
+        }
+        return .event(ConsumedEvent(
+            event: event, payload: record.value, partition: record.topicPartition, offset: record.offset,
+            correlationID: record.header("correlation-id")
+        ))
+    }
+
+    /// Publishes `letters`, retrying until Kafka acknowledged them all. False when a graceful shutdown
+    /// ran out of time first.
+    private mutating func publish(_ letters: [DeadLetter]) async throws -> Bool {
+        guard !letters.isEmpty else { return true }
+        var failures = 0
+        while true {
+            try Task.checkCancellation()
+            do {
+                try await deadLetters.publish(letters)
+                break
+            } catch {
+                failures += 1
+                guard !shutdownTimedOut() else { return false }
+                let delay = retry.delay(afterFailures: failures)
+                logger.warning("cannot publish to the dead-letter topic; retrying", metadata: [
+                    "error": "\(error)", "kafka.topic": "\(deadLetters.topic)", "retry.delay": "\(delay)",
+                ])
+                try await idle(for: delay)
+            }
+        }
+        metrics.deadLettered.increment(by: letters.count)
+        for letter in letters {
+            logger.warning("record dead-lettered", metadata: [
+                "correlation_id": "\(letter.record.header("correlation-id") ?? "-")",
+                "dlq.reason": "\(letter.reason)",
+                "kafka.partition": "\(letter.record.topicPartition)", "kafka.offset": "\(letter.record.offset)",
+            ])
+        }
+        return true
+    }
+
+    private enum Attempt {
+        case stored(BatchWriteResult)
+        case rejected(PostgresError)
+        case abandoned
+    }
+
+    /// Stores `events` with `nextOffsets`. When PostgreSQL rejects the data, stores the events one at a
+    /// time and dead-letters those it refuses. Nil when a graceful shutdown ran out of time.
+    private mutating func store(
+        _ events: [ConsumedEvent],
+        through nextOffsets: [KafkaTopicPartition: Int64],
+        records: [RecordPosition: KafkaConsumerRecord]
+    ) async throws -> BatchWriteResult? {
+        switch try await attempt(events, through: nextOffsets) {
+        case .stored(let result): return result
+        case .abandoned: return nil
+        case .rejected(let error):
+            logger.warning("PostgreSQL rejected a batch; storing its events one by one", metadata: ["error": "\(error)"])
+        }
+        var total = BatchWriteResult()
+        for event in events {
+            switch try await attempt([event], through: [event.partition: event.offset + 1]) {
+            case .stored(let result):
+                total.inserted += result.inserted
+                total.duplicates += result.duplicates
+                total.alreadyStored += result.alreadyStored
+            case .abandoned:
+                return nil
+            case .rejected(let error):
+                guard let record = records[RecordPosition(partition: event.partition, offset: event.offset)] else { continue }
+                guard try await publish([DeadLetter(record: record, reason: "unstorable: \(error)")]) else { return nil }
+            }
+        }
+        // The offsets past the rejected and dead-lettered records of the batch.
+        switch try await attempt([], through: nextOffsets) {
+        case .stored: return total
+        case .abandoned: return nil
+        case .rejected(let error): throw error
+        }
+    }
+
+    /// One write, retried with backoff while the failure is transient. Meanwhile the partitions are
+    /// paused, and the consumer is still polled so that the group keeps this member.
+    private mutating func attempt(_ events: [ConsumedEvent], through nextOffsets: [KafkaTopicPartition: Int64]) async throws -> Attempt {
+        var failures = 0
+        while true {
+            try Task.checkCancellation()
+            do {
+                let result = try await writer.write(events, through: nextOffsets)
+                endOutage()
+                return .stored(result)
+            } catch let error as PostgresError where StorageFailure(error) == .rejectedData {
+                endOutage()
+                return .rejected(error)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                failures += 1
+                beginOutage(error)
+                guard !shutdownTimedOut() else { return .abandoned }
+                let delay = retry.delay(afterFailures: failures)
+                logger.warning("cannot write the batch; retrying", metadata: ["error": "\(error)", "retry.delay": "\(delay)"])
+                try await idle(for: delay)
+            }
+        }
+    }
+
+    /// Stops fetching `partitions` (those not paused yet). Should librdkafka refuse, their records are
+    /// still dropped as they arrive, which only costs fetching them twice.
+    private mutating func pause(_ partitions: [KafkaTopicPartition]) {
+        let toPause = partitions.filter { !paused.contains($0) }
+        guard !toPause.isEmpty else { return }
+        do {
+            try consumer.pause(toPause)
+            paused.formUnion(toPause)
+        } catch {
+            logger.warning("cannot pause partitions", metadata: ["kafka.error": "\(error)", "kafka.partitions": "\(toPause)"])
+        }
+    }
+
+    private mutating func beginOutage(_ error: any Error) {
+        guard !inOutage else { return }
+        inOutage = true
+        readiness.setDatabaseReachable(false)
+        logger.error("PostgreSQL unavailable: pausing consumption", metadata: ["error": "\(error)"])
+        pause(owned.sorted())
+        // Whatever is polled meanwhile is dropped, so every partition is positioned again afterwards.
+        unpositioned.formUnion(owned)
+    }
+
+    private mutating func endOutage() {
+        guard inOutage else { return }
+        inOutage = false
+        readiness.setDatabaseReachable(true)
+        nextRepositionAttempt = .now
+        logger.notice("PostgreSQL available again: resuming consumption")
+    }
+
+    /// Waits `duration` while polling, so that the group keeps this member; records that arrive are dropped
+    /// (their partitions are positioned again before reading on).
+    private mutating func idle(for duration: Duration) async throws {
+        let deadline = ContinuousClock.now + duration
+        repeat {
+            let records = try await consumer.poll(maxRecords: 1_000, timeout: max(.milliseconds(1), deadline - .now))
+            applyRebalances()
+            for record in records { drop(record) }
+        } while ContinuousClock.now < deadline
+    }
+
+    /// True when a graceful shutdown began more than `shutdownTimeout` ago; starts that clock on first sight.
+    private mutating func shutdownTimedOut() -> Bool {
+        guard stop.isSet else { return false }
+        let deadline = shutdownDeadline ?? (.now + configuration.shutdownTimeout)
+        shutdownDeadline = deadline
+        return ContinuousClock.now >= deadline
+    }
+
+    private func abandon(_ count: Int) {
+        logger.warning("shutting down without storing the batch in hand; its partitions are read again by their next owner", metadata: [
+            "batch.records": "\(count)",
+        ])
+    }
+
+    private func commitToKafka(_ nextOffsets: [KafkaTopicPartition: Int64]) async {
+        let offsets = nextOffsets.filter { owned.contains($0.key) }
+        do {
+            try await consumer.commit(offsets)
+        } catch {
+            // Only lag tools read these; the offsets stored in PostgreSQL are the ones that count.
+            logger.debug("could not commit offsets to Kafka", metadata: ["kafka.error": "\(error)"])
+        }
+    }
+
+    private mutating func maintain() async {
+        nextMaintenance = .now + .seconds(3_600)
+        do {
+            try await partitions.maintain(
+                today: UTCCalendar.today(), ahead: configuration.partitionsAhead, retentionDays: configuration.rawRetentionDays
+            )
+        } catch {
+            logger.warning("raw event partition upkeep failed; trying again in an hour", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// A record's place in the log.
+struct RecordPosition: Hashable {
+    var partition: KafkaTopicPartition
+    var offset: Int64
+}
+
+extension KafkaConsumerRecord {
+    var topicPartition: KafkaTopicPartition { KafkaTopicPartition(topic: topic, partition: partition) }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}

@@ -1,0 +1,25 @@
+internal import EventModel
+internal import Metrics
+
+/// The collector's metrics, named as contract section 6 says; created once per collector.
+struct CollectorMetrics: Sendable {
+    /// Events stored for the first time.
+    let processed: Counter
+    /// Events dropped because their (source, event id) was already stored.
+    let duplicates: Counter
+    /// Records published to the dead-letter topic.
+    let deadLettered: Counter
+    /// Records per written batch.
+    let batchSize: Recorder
+    /// From a batch being taken in hand (decoding) to its offsets committed.
+    let batchDuration: Metrics.Timer
+
+    init(source: EventSource) {
+        let dimensions = [("source", source.rawValue)]
+        processed = Counter(label: "collector_events_processed_total", dimensions: dimensions)
+        duplicates = Counter(label: "collector_events_duplicate_total", dimensions: dimensions)
+        deadLettered = Counter(label: "collector_events_dead_lettered_total", dimensions: dimensions)
+        batchSize = Recorder(label: "collector_batch_size", aggregate: true)
+        batchDuration = Metrics.Timer(label: "collector_batch_duration_seconds")
+    }
+}

@@ -1,0 +1,190 @@
+public import Kafka
+public import Postgres
+
+/// Stores batches of consumed events and the consumer group's progress, all or nothing.
+///
+/// One ``write(_:through:)`` is one transaction: it locks the group's offset rows of the batch's partitions,
+/// skips events below the offsets already stored (so a batch read twice, by a zombie instance or after a
+/// crash, is stored once), bulk-loads the rest with `COPY` into a temporary table, inserts only the events
+/// whose (source, event id) is new into `event_keys` and `events`, adds exactly those to the aggregates,
+/// and moves the stored offsets forward. A crash at any point leaves either all of it or none.
+///
+/// Aggregate rows are upserted in key order, so concurrent writers (other partitions, other instances)
+/// lock shared rows in the same order and wait for each other instead of deadlocking.
+public struct BatchWriter: Sendable {
+    public let groupID: String
+    private let client: PostgresClient
+    private let partitions: EventPartitions
+
+    public init(client: PostgresClient, groupID: String, partitions: EventPartitions) {
+        self.client = client
+        self.groupID = groupID
+        self.partitions = partitions
+    }
+
+    /// Stores `events` and records `nextOffsets`, the next offset to read of every partition the batch
+    /// covers (records sent to the dead-letter topic included), in one transaction.
+    ///
+    /// - Throws: ``PostgresError``; nothing of the batch is stored then. See ``StorageFailure`` for which
+    ///   errors are worth a retry and which point at an event that cannot be stored.
+    public func write(_ events: [ConsumedEvent], through nextOffsets: [KafkaTopicPartition: Int64]) async throws -> BatchWriteResult {
+        var days = Set<Int64>()
+        for event in events {
+            days.insert(UTCCalendar.day(ofMicroseconds: event.event.occurredAt))
+        }
+        try await partitions.ensure(days: days)
+        // Built before the transaction, so the transaction holds its locks only while the database works;
+        // rebuilt inside it in the rare case that part of the batch turns out to be stored already.
+        var batch = StagedBatch(events)
+        do {
+            return try await client.withTransaction { connection in
+                let stored = try await lockOffsets(Array(nextOffsets.keys), on: connection)
+                let unstored = events.filter { $0.offset >= stored[$0.partition] ?? 0 }
+                if unstored.count != events.count {
+                    batch = StagedBatch(unstored)
+                }
+                var inserted = 0
+                if batch.rowCount > 0 {
+                    try await connection.execute(Self.createStaging)
+                    try await connection.copyFrom(Self.copyStaging, data: batch.buffer)
+                    let rows = try await connection.query(Self.storeStaged)
+                    inserted = try rows.first?.decode(Int.self, column: "inserted") ?? 0
+                }
+                try await saveOffsets(nextOffsets, on: connection)
+                return BatchWriteResult(
+                    inserted: inserted,
+                    duplicates: batch.rowCount - inserted + batch.repeatedInBatch,
+                    alreadyStored: events.count - unstored.count
+                )
+            }
+        } catch let error as PostgresError where StorageFailure(error) == .missingPartition {
+            partitions.forget()
+            throw error
+        }
+    }
+
+    /// The next offsets the group has stored for `partitions` of `topic`; partitions without any are absent.
+    public func storedOffsets(topic: String, partitions: [Int32]) async throws -> [KafkaTopicPartition: Int64] {
+        let rows = try await client.query("""
+            SELECT partition, next_offset FROM collector_offsets
+            WHERE group_id = \(groupID) AND topic = \(topic) AND partition = ANY(\(Self.arrayText(partitions))::integer[])
+            """)
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for row in rows {
+            let partition = try row.decode(Int32.self, column: "partition")
+            offsets[KafkaTopicPartition(topic: topic, partition: partition)] = try row.decode(Int64.self, column: "next_offset")
+        }
+        return offsets
+    }
+
+    // MARK: Offsets
+
+    /// Creates missing offset rows and locks them all for the transaction, in partition order; returns the
+    /// stored next offsets. A second writer of the same partitions waits here until this one commits.
+    private func lockOffsets(_ partitions: [KafkaTopicPartition], on connection: PostgresConnection) async throws -> [KafkaTopicPartition: Int64] {
+        var stored: [KafkaTopicPartition: Int64] = [:]
+        for (topic, partitions) in Dictionary(grouping: partitions, by: \.topic).sorted(by: { $0.key < $1.key }) {
+            let rows = try await connection.query("""
+                INSERT INTO collector_offsets AS o (group_id, topic, partition, next_offset)
+                SELECT \(groupID), \(topic), p, 0 FROM unnest(\(Self.arrayText(partitions.map(\.partition)))::integer[]) AS p
+                ORDER BY p
+                ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = o.next_offset
+                RETURNING partition, next_offset
+                """)
+            for row in rows {
+                let partition = try row.decode(Int32.self, column: "partition")
+                stored[KafkaTopicPartition(topic: topic, partition: partition)] = try row.decode(Int64.self, column: "next_offset")
+            }
+        }
+        return stored
+    }
+
+    private func saveOffsets(_ nextOffsets: [KafkaTopicPartition: Int64], on connection: PostgresConnection) async throws {
+        for (topic, entries) in Dictionary(grouping: nextOffsets, by: \.key.topic) {
+            let sorted = entries.sorted { $0.key.partition < $1.key.partition }
+            try await connection.execute("""
+                UPDATE collector_offsets AS o
+                SET next_offset = GREATEST(o.next_offset, v.next_offset), updated_at = now()
+                FROM unnest(\(Self.arrayText(sorted.map(\.key.partition)))::integer[],
+                            \(Self.arrayText(sorted.map(\.value)))::bigint[]) AS v(partition, next_offset)
+                WHERE o.group_id = \(groupID) AND o.topic = \(topic) AND o.partition = v.partition
+                """)
+        }
+    }
+
+    /// `{1,2,3}`: an array literal of integers, bound as one text parameter and cast in SQL.
+    static func arrayText(_ values: [some BinaryInteger]) -> String {
+        "{" + values.map { String($0) }.joined(separator: ",") + "}"
+    }
+
+    // MARK: SQL
+
+    /// The batch as loaded by COPY, with the buckets computed in Swift (``UTCCalendar``, ``AgeBucket``,
+    /// ``FollowerBucket``). Temporary, so unlogged and private to the connection; emptied at every commit.
+    static let createStaging: PostgresQuery = """
+        CREATE TEMP TABLE IF NOT EXISTS collector_batch (
+            source text, event_id text, event_type text, funnel_stage text, occurred_at timestamptz,
+            hour timestamptz, day date, week date, user_id text, amount numeric, country text, city text,
+            device text, age integer, age_bucket text, gender text, followers bigint, follower_bucket text,
+            campaign_id text, payload text
+        ) ON COMMIT DELETE ROWS
+        """
+
+    static let copyStaging = """
+        COPY collector_batch (source, event_id, event_type, funnel_stage, occurred_at, hour, day, week, user_id, \
+        amount, country, city, device, age, age_bucket, gender, followers, follower_bucket, campaign_id, payload) FROM STDIN
+        """
+
+    /// One statement: the new keys decide which staged events are fresh; only those reach the raw table and
+    /// the aggregates. Returns how many were fresh.
+    static let storeStaged: PostgresQuery = """
+        WITH new_keys AS (
+            INSERT INTO event_keys (source, event_id)
+            SELECT source, event_id FROM collector_batch ORDER BY source, event_id
+            ON CONFLICT DO NOTHING
+            RETURNING source, event_id
+        ), fresh AS MATERIALIZED (
+            SELECT b.* FROM collector_batch b JOIN new_keys k USING (source, event_id)
+        ), raw AS (
+            INSERT INTO events (source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country,
+                                city, device, age, gender, followers, campaign_id, payload)
+            SELECT source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country,
+                   city, device, age, gender, followers, campaign_id, payload
+            FROM fresh
+        ), hourly AS (
+            INSERT INTO event_counts_hourly AS t (hour, source, event_type, funnel_stage, events)
+            SELECT hour, source, event_type, funnel_stage, count(*) FROM fresh
+            GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (hour, source, event_type, funnel_stage) DO UPDATE SET events = t.events + EXCLUDED.events
+        ), daily AS (
+            INSERT INTO event_counts_daily AS t (day, source, event_type, funnel_stage, country, device, events)
+            SELECT day, source, event_type, funnel_stage, country, device, count(*) FROM fresh
+            GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+            ON CONFLICT (day, source, event_type, funnel_stage, country, device)
+            DO UPDATE SET events = t.events + EXCLUDED.events
+        ), revenue AS (
+            INSERT INTO revenue_hourly AS t (hour, source, campaign_id, revenue, purchases)
+            SELECT hour, source, campaign_id, sum(amount), count(*) FROM fresh WHERE amount IS NOT NULL
+            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            ON CONFLICT (hour, source, campaign_id)
+            DO UPDATE SET revenue = t.revenue + EXCLUDED.revenue, purchases = t.purchases + EXCLUDED.purchases
+        ), activity AS (
+            INSERT INTO daily_user_activity (day, source, user_id, event_type, funnel_stage, country, device, city,
+                                             age_bucket, gender, follower_bucket)
+            SELECT DISTINCT day, source, user_id, event_type, funnel_stage, country, device, city,
+                   age_bucket, gender, follower_bucket
+            FROM fresh ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+            ON CONFLICT DO NOTHING
+        ), weekly AS (
+            INSERT INTO weekly_active_users (week, source, user_id)
+            SELECT DISTINCT week, source, user_id FROM fresh ORDER BY 1, 2, 3
+            ON CONFLICT DO NOTHING
+        ), first_seen AS (
+            INSERT INTO user_first_seen AS t (source, user_id, first_week)
+            SELECT source, user_id, min(week) FROM fresh GROUP BY 1, 2 ORDER BY 1, 2
+            ON CONFLICT (source, user_id) DO UPDATE SET first_week = EXCLUDED.first_week
+            WHERE EXCLUDED.first_week < t.first_week
+        )
+        SELECT count(*) AS inserted FROM fresh
+        """
+}

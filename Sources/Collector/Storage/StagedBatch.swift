@@ -1,0 +1,68 @@
+internal import EventModel
+internal import Postgres
+
+/// A batch's events as COPY rows for the staging table, each (source, event id) once.
+struct StagedBatch {
+    private(set) var buffer: PostgresCopyBuffer
+    /// Events left out because an earlier event of the same batch has the same (source, event id).
+    private(set) var repeatedInBatch = 0
+
+    var rowCount: Int { buffer.rowCount }
+
+    private struct Key: Hashable {
+        var source: EventSource
+        var eventId: String
+    }
+
+    init(_ events: [ConsumedEvent]) {
+        buffer = PostgresCopyBuffer(reservingCapacity: events.count * 512)
+        var seen = Set<Key>(minimumCapacity: events.count)
+        for consumed in events {
+            let event = consumed.event
+            guard seen.insert(Key(source: event.source, eventId: event.eventId)).inserted else {
+                repeatedInBatch += 1
+                continue
+            }
+            let day = UTCCalendar.day(ofMicroseconds: event.occurredAt)
+            buffer.appendRow([
+                event.source.rawValue,
+                event.eventId,
+                event.eventType,
+                event.funnelStage?.rawValue,
+                UTCCalendar.timestampText(ofMicroseconds: event.occurredAt),
+                UTCCalendar.hourText(ofMicroseconds: event.occurredAt),
+                UTCCalendar.dateText(ofDay: day),
+                UTCCalendar.dateText(ofDay: UTCCalendar.weekStart(ofDay: day)),
+                event.userId,
+                event.amount,
+                event.country,
+                event.city,
+                event.device,
+                event.age,
+                event.age.map { AgeBucket(age: $0).rawValue },
+                event.gender,
+                event.followers,
+                event.followers.map { FollowerBucket(followers: $0).rawValue },
+                event.campaignId,
+                String(decoding: consumed.payload, as: UTF8.self),
+            ])
+        }
+    }
+
+    /// Why PostgreSQL would refuse `event` whatever the batch, or nil when it can be stored: text columns
+    /// cannot hold NUL characters (JSON can, as `\u0000`), and the payload must be valid UTF-8.
+    static func unstorableReason(_ event: EventRecord, payload: [UInt8]) -> String? {
+        let texts: [(String, String?)] = [
+            ("eventId", event.eventId), ("eventType", event.eventType), ("userId", event.userId),
+            ("country", event.country), ("city", event.city), ("device", event.device),
+            ("gender", event.gender), ("campaignId", event.campaignId),
+        ]
+        for case let (field, text?) in texts where text.utf8.contains(0) {
+            return "\(field) contains a NUL character, which PostgreSQL text cannot store"
+        }
+        if String(validating: payload, as: UTF8.self) == nil {
+            return "the record value is not valid UTF-8"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Collector
+import EventModel
+import Foundation
+import HTTPService
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+/// `eventplatform collector`: one member of a source's collector group, with `/metrics` and health.
+struct CollectorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collector",
+        abstract: "Consume a source's topic into PostgreSQL, exactly once (run any number per source).",
+        discussion: "Applies the schema migrations on start. Serves /metrics, /health/live and /health/ready."
+    )
+
+    @OptionGroup var kafka: KafkaOptions
+
+    @Option(help: "The source to collect: facebook, tiktok or app. (env: COLLECTOR_SOURCE, required)")
+    var source: String?
+
+    @Option(help: "PostgreSQL URL. (env: DATABASE_URL, default postgres://postgres@127.0.0.1:5432/eventplatform)")
+    var databaseURL: String?
+
+    @Option(help: "Port for /metrics and health; 0 picks a free one. (env: COLLECTOR_PORT, default 9101/9102/9103 by source)")
+    var port: Int?
+
+    @Option(help: "Consumer group. (env: COLLECTOR_GROUP, default collector-<source>)")
+    var group: String?
+
+    @Option(help: "Topic to consume. (env: COLLECTOR_TOPIC, default events.<source>)")
+    var topic: String?
+
+    @Option(help: "Dead-letter topic. (env: COLLECTOR_DLQ_TOPIC, default events.dlq)")
+    var dlqTopic: String?
+
+    @Option(help: "Partitions of topics the collector creates. (env: KAFKA_PARTITIONS, default 6)")
+    var partitions: Int?
+
+    @Option(help: "Most records per database transaction. (env: COLLECTOR_BATCH_SIZE, default 5000)")
+    var batchSize: Int?
+
+    @Option(help: "Milliseconds a batch may wait to fill. (env: COLLECTOR_BATCH_WAIT_MS, default 250)")
+    var batchWaitMs: Int?
+
+    @Option(help: "Days of raw events kept; 0 keeps them forever. (env: RAW_RETENTION_DAYS, default 365)")
+    var retentionDays: Int?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error. (env: LOG_LEVEL, default info)")
+    var logLevel: String?
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let sourceName = source ?? environment["COLLECTOR_SOURCE"], let source = EventSource(rawValue: sourceName) else {
+            throw ValidationError("--source (or COLLECTOR_SOURCE) must be facebook, tiktok or app")
+        }
+        let levelName = logLevel ?? environment["LOG_LEVEL"] ?? "info"
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw ValidationError("unknown log level '\(levelName)'")
+        }
+        let logger = {
+            var logger = Logger(label: "collector")
+            logger.logLevel = level
+            return logger
+        }()
+
+        var configuration = CollectorConfiguration(source: source)
+        configuration.brokers = kafka.resolvedBrokers
+        configuration.databaseURL = databaseURL ?? environment["DATABASE_URL"] ?? configuration.databaseURL
+        configuration.metricsPort = try port ?? integer("COLLECTOR_PORT", in: environment) ?? configuration.metricsPort
+        configuration.groupID = group ?? environment["COLLECTOR_GROUP"] ?? configuration.groupID
+        configuration.topic = topic ?? environment["COLLECTOR_TOPIC"] ?? configuration.topic
+        configuration.deadLetterTopic = dlqTopic ?? environment["COLLECTOR_DLQ_TOPIC"] ?? configuration.deadLetterTopic
+        if let partitions = try partitions ?? integer("KAFKA_PARTITIONS", in: environment) {
+            configuration.topicPartitions = Int32(partitions)
+        }
+        configuration.batchSize = try batchSize ?? integer("COLLECTOR_BATCH_SIZE", in: environment) ?? configuration.batchSize
+        if let wait = try batchWaitMs ?? integer("COLLECTOR_BATCH_WAIT_MS", in: environment) {
+            configuration.batchWait = .milliseconds(wait)
+        }
+        if let days = try retentionDays ?? integer("RAW_RETENTION_DAYS", in: environment) {
+            configuration.rawRetentionDays = days > 0 ? days : nil
+        }
+        guard configuration.batchSize > 0 else { throw ValidationError("the batch size must be at least 1") }
+
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.valueHistogramBuckets["collector_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000]
+        MetricsSystem.bootstrap(factory)
+
+        let collector = Collector(configuration: configuration, logger: logger)
+        let router = Router()
+        router.addHealthRoutes { collector.isReady }
+        router.addMetricsRoute(registry)
+        let server = Application(
+            router: router,
+            configuration: .init(address: .hostname("0.0.0.0", port: configuration.metricsPort), serverName: "collector"),
+            onServerRunning: { channel in
+                logger.info("serving /metrics and health", metadata: ["http.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+            },
+            logger: logger
+        )
+        let services = ServiceGroup(configuration: .init(
+            services: [collector, server],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await services.run()
+    }
+
+    private func integer(_ variable: String, in environment: [String: String]) throws -> Int? {
+        guard let text = environment[variable], !text.isEmpty else { return nil }
+        guard let value = Int(text) else { throw ValidationError("\(variable)=\(text) is not a whole number") }
+        return value
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Collector
+import EventModel
+import Foundation
+import Gateway
+import HTTPService
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// `eventplatform up`: the whole platform in one process: the gateway, one collector per source (each
+/// with its /metrics and health port) and, unless `--no-traffic`, the load generator posting to the
+/// gateway. Ctrl-C (SIGINT) or SIGTERM stops it: the gateway stops accepting and its publisher drains,
+/// then the collectors finish and commit their current batch.
+struct UpCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "up",
+        abstract: "Run the gateway and a collector per source together, with sample traffic; Ctrl-C stops everything cleanly."
+    )
+
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var load: LoadOptions
+
+    @Option(help: "PostgreSQL URL. (env: DATABASE_URL, default postgres://postgres@127.0.0.1:5432/eventplatform)")
+    var databaseURL: String?
+
+    @Flag(help: "Do not run the load generator.")
+    var noTraffic = false
+
+    func run() async throws {
+        ServiceBootstrap.start()
+        let logger = Logger(label: "up")
+        let brokers = kafka.resolvedBrokers
+        let database = databaseURL ?? ServiceBootstrap.environment.string("DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/eventplatform")
+
+        let (gatewayConfiguration, publisher) = try await gateway.makeGateway(brokers: brokers, logger: logger)
+        let gatewayApp = try buildApplication(
+            configuration: gatewayConfiguration, publisher: publisher, registry: ServiceBootstrap.registry, logger: Logger(label: "gateway"))
+
+        var services: [any Service] = []
+        for source in EventSource.allCases {
+            var configuration = CollectorConfiguration(source: source)
+            configuration.brokers = brokers
+            configuration.databaseURL = database
+            configuration.topic = gatewayConfiguration.topics[source]
+            configuration.deadLetterTopic = gatewayConfiguration.topics.deadLetter
+            let collector = Collector(configuration: configuration, logger: Logger(label: "collector-\(source.rawValue)"))
+            services.append(collector)
+            services.append(collectorEndpoint(collector, port: configuration.metricsPort))
+        }
+        // Shutdown runs in reverse order: the gateway (and its publisher) first, then the collectors.
+        services.append(gatewayApp)
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+
+        let gatewayURL = "http://127.0.0.1:\(gatewayConfiguration.port)"
+        var plan = try load.plan()
+        plan.client = GatewayLoadClient(baseURL: URL(string: gatewayURL)!, mode: plan.client.mode)
+        let trafficPlan = noTraffic ? nil : plan
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await waitUntilServing(URL(string: "\(gatewayURL)/health/live")!)
+            printWelcome(gatewayURL: gatewayURL, databaseURL: database)
+            if let trafficPlan {
+                let report = LoadReport()
+                try await trafficPlan.run(brokers: brokers, report: report) { print("traffic: \($0)") }
+                print("traffic done: \(report.summary)")
+                print("the platform keeps running; Ctrl-C stops it")
+            }
+            try await tasks.waitForAll()
+        }
+    }
+
+    /// A collector's `/metrics` and health server on its own port (metrics of the whole process).
+    private func collectorEndpoint(_ collector: Collector, port: Int) -> some Service {
+        let router = Router()
+        router.addHealthRoutes { collector.isReady }
+        router.addMetricsRoute(ServiceBootstrap.registry)
+        return Application(router: router, configuration: .init(address: .hostname("0.0.0.0", port: port), serverName: "collector"))
+    }
+
+    private func waitUntilServing(_ url: URL) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if await GatewayLoadClient.isServing(url) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("the gateway did not start serving at \(url)")
+    }
+
+    private func printWelcome(gatewayURL: String, databaseURL: String) {
+        print("""
+
+        eventplatform is up
+          gateway     \(gatewayURL)   (POST /webhook/events, /webhook/events/bulk, /events; /health/ready; /metrics)
+          collectors  http://127.0.0.1:9101/metrics (facebook), :9102 (tiktok), :9103 (app)
+          database    \(databaseURL)
+
+        Try:
+          curl -s -X POST \(gatewayURL)/events -H 'content-type: application/json' \\
+            -d '{"events":[{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"user_123","event_type":"page_view","properties":{"country":"UA"}}]}'
+          curl -s \(gatewayURL)/metrics | grep gateway_events_accepted_total
+          psql "\(databaseURL)" -c 'SELECT source, count(*) FROM events GROUP BY source'
+
+        """)
+    }
+}

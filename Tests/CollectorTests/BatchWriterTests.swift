@@ -1,0 +1,205 @@
+@testable import Collector
+import EventModel
+import Foundation
+import Kafka
+import LoadGenerator
+import Postgres
+import TestInfrastructure
+import Testing
+
+/// The SQL path of the collector, without Kafka: batches in, rows and aggregates out.
+@Suite struct BatchWriterTests {
+    func writer(_ database: TestDatabase, group: String = "collector-test") -> BatchWriter {
+        BatchWriter(client: database.client, groupID: group, partitions: EventPartitions(client: database.client, logger: testLogger))
+    }
+
+    @Test func redeliveredAndRepublishedEventsAreStoredAndCountedOnce() async throws {
+        try await TestDatabase.with { database in
+            let writer = writer(database)
+            let samples = sampleEvents(.facebook, count: 300)
+            let batch = try consumed(samples)
+
+            let first = try await writer.write(batch, through: nextOffsets(batch))
+            #expect(first == BatchWriteResult(inserted: 300, duplicates: 0, alreadyStored: 0))
+            // Kafka delivers the same records again (same offsets): skipped by offset.
+            let redelivered = try await writer.write(batch, through: nextOffsets(batch))
+            #expect(redelivered == BatchWriteResult(inserted: 0, duplicates: 0, alreadyStored: 300))
+            // A client publishes the same events again (new offsets): skipped by (source, event id).
+            let republished = try consumed(samples, firstOffset: 300)
+            let again = try await writer.write(republished, through: nextOffsets(republished))
+            #expect(again == BatchWriteResult(inserted: 0, duplicates: 300, alreadyStored: 0))
+            // Repeats inside one batch count as duplicates too.
+            let repeated = try consumed(Array(samples.prefix(2)) + Array(samples.prefix(2)), firstOffset: 600)
+            #expect(try await writer.write(repeated, through: nextOffsets(repeated)) == BatchWriteResult(inserted: 0, duplicates: 4))
+
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+            let stored = try await writer.storedOffsets(topic: "events.test", partitions: [0, 1])
+            #expect(stored == [KafkaTopicPartition(topic: "events.test", partition: 0): 604])
+        }
+    }
+
+    @Test func aBatchIsAllOrNothing() async throws {
+        try await TestDatabase.with { database in
+            let writer = writer(database)
+            var batch = try consumed(sampleEvents(.facebook, count: 50))
+            // An amount the validator would never let through: PostgreSQL's numeric input rejects it.
+            batch[25].event.amount = "12x"
+            do {
+                _ = try await writer.write(batch, through: nextOffsets(batch))
+                Issue.record("the batch should have been rejected")
+            } catch let error as PostgresError {
+                #expect(StorageFailure(error) == .rejectedData)
+            }
+            #expect(try await database.totals() == StoredTotals(raw: 0, keys: 0, counted: 0, revenue: 0, purchases: 0))
+            #expect(try await writer.storedOffsets(topic: "events.test", partitions: [0]).isEmpty)
+
+            batch.remove(at: 25)
+            let result = try await writer.write(batch, through: nextOffsets(batch))
+            #expect(result.inserted == 49)
+        }
+    }
+
+    @Test func concurrentWritersOfOnePartitionStoreOverlappingRecordsOnce() async throws {
+        try await TestDatabase.with { database in
+            let samples = sampleEvents(.tiktok, count: 900)
+            let all = try consumed(samples)
+            // A zombie instance and the partition's new owner write overlapping ranges at the same time.
+            let early = Array(all[0..<600])
+            let late = Array(all[300..<900])
+            let results = try await withThrowingTaskGroup(of: BatchWriteResult.self) { group in
+                for range in [early, late] {
+                    group.addTask { try await writer(database).write(range, through: nextOffsets(range)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(results.map(\.inserted).reduce(0, +) == 900)
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+        }
+    }
+
+    @Test func aggregatesEqualWhatSQLOverTheRawEventsSays() async throws {
+        try await TestDatabase.with { database in
+            let writer = writer(database)
+            // Several weeks, repeat users, purchases, all three sources.
+            let samples = sampleEvents(.facebook, count: 2_500, users: 150, days: 45)
+                + sampleEvents(.tiktok, count: 2_500, users: 150, days: 45)
+                + sampleEvents(.app, count: 2_500, users: 150, days: 45)
+            var events = try consumed(samples.shuffled())
+            // Some of it published twice.
+            events += try consumed(Array(samples.prefix(400)), firstOffset: Int64(events.count))
+            for start in stride(from: 0, to: events.count, by: 700) {
+                let batch = Array(events[start..<min(start + 700, events.count)])
+                _ = try await writer.write(batch, through: nextOffsets(batch))
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+
+            for (table, aggregate, derived) in Self.aggregateChecks {
+                let mismatches = try await database.client.query("""
+                    SELECT count(*) AS n FROM (
+                        (\(unescaped: aggregate) EXCEPT \(unescaped: derived))
+                        UNION ALL
+                        (\(unescaped: derived) EXCEPT \(unescaped: aggregate))
+                    ) AS difference
+                    """)
+                #expect(try mismatches[0].decode(Int.self, column: "n") == 0, "\(table) differs from the raw events")
+                let rows = try await database.client.query("SELECT count(*) AS n FROM \(identifier: table)")
+                #expect(try rows[0].decode(Int.self, column: "n") > 0, "\(table) is empty")
+            }
+            // The data set spans several ISO weeks, and users come back in later weeks.
+            let weeks = try await database.client.query("""
+                SELECT count(DISTINCT week) AS weeks, count(*) - count(DISTINCT (source, user_id)) AS returns
+                FROM weekly_active_users
+                """)
+            #expect(try weeks[0].decode(Int.self, column: "weeks") >= 6)
+            #expect(try weeks[0].decode(Int.self, column: "returns") > 0)
+        }
+    }
+
+    /// Each aggregate table next to the same figures computed from `events`.
+    static let aggregateChecks: [(String, String, String)] = [
+        ("event_counts_hourly",
+         "SELECT hour, source, event_type, funnel_stage, events FROM event_counts_hourly",
+         """
+         SELECT date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', source, event_type, funnel_stage, count(*)
+         FROM events GROUP BY 1, 2, 3, 4
+         """),
+        ("event_counts_daily",
+         "SELECT day, source, event_type, funnel_stage, country, device, events FROM event_counts_daily",
+         """
+         SELECT (occurred_at AT TIME ZONE 'UTC')::date, source, event_type, funnel_stage, country, device, count(*)
+         FROM events GROUP BY 1, 2, 3, 4, 5, 6
+         """),
+        ("revenue_hourly",
+         "SELECT hour, source, campaign_id, revenue, purchases FROM revenue_hourly",
+         """
+         SELECT date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', source, campaign_id, sum(amount), count(*)
+         FROM events WHERE amount IS NOT NULL GROUP BY 1, 2, 3
+         """),
+        ("daily_user_activity",
+         """
+         SELECT day, source, user_id, event_type, funnel_stage, country, device, city, age_bucket, gender, follower_bucket
+         FROM daily_user_activity
+         """,
+         """
+         SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date, source, user_id, event_type, funnel_stage, country, device, city,
+             CASE WHEN age IS NULL THEN NULL WHEN age < 13 THEN 'under-13' WHEN age < 18 THEN '13-17'
+                  WHEN age < 25 THEN '18-24' WHEN age < 35 THEN '25-34' WHEN age < 45 THEN '35-44'
+                  WHEN age < 55 THEN '45-54' WHEN age < 65 THEN '55-64' ELSE '65+' END,
+             gender,
+             CASE WHEN followers IS NULL THEN NULL WHEN followers < 1000 THEN '0-999' WHEN followers < 10000 THEN '1k-10k'
+                  WHEN followers < 100000 THEN '10k-100k' WHEN followers < 1000000 THEN '100k-1M' ELSE '1M+' END
+         FROM events
+         """),
+        ("weekly_active_users",
+         "SELECT week, source, user_id FROM weekly_active_users",
+         "SELECT DISTINCT date_trunc('week', occurred_at AT TIME ZONE 'UTC')::date, source, user_id FROM events"),
+        ("user_first_seen",
+         "SELECT source, user_id, first_week FROM user_first_seen",
+         "SELECT source, user_id, min(date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date FROM events GROUP BY 1, 2"),
+    ]
+
+    @Test func partitionsAreCreatedOnDemandAndDroppedAfterRetention() async throws {
+        try await TestDatabase.with { database in
+            let partitions = EventPartitions(client: database.client, logger: testLogger)
+            let writer = BatchWriter(client: database.client, groupID: "collector-test", partitions: partitions)
+            let today = UTCCalendar.day(year: 2025, month: 6, day: 30)
+            var batch: [ConsumedEvent] = []
+            for (index, age) in [40, 11, 10, 3].enumerated() {
+                let record = EventRecord(
+                    source: .app, eventId: "evt-\(index)", eventType: "page_view", funnelStage: nil,
+                    occurredAt: (today - Int64(age)) * 86_400_000_000 + 1, userId: "u1", byteRange: 0..<2
+                )
+                batch.append(ConsumedEvent(
+                    event: record, payload: Array("{}".utf8), partition: KafkaTopicPartition(topic: "t", partition: 0), offset: Int64(index)
+                ))
+            }
+            #expect(try await writer.write(batch, through: nextOffsets(batch)).inserted == 4)
+
+            let dropped = try await partitions.maintain(today: today, ahead: 2, retentionDays: 10)
+            #expect(dropped.sorted() == [EventPartitions.name(ofDay: today - 40), EventPartitions.name(ofDay: today - 11)])
+            let left = try await database.client.query("SELECT count(*) AS n FROM events")
+            #expect(try left[0].decode(Int.self, column: "n") == 2)
+            let ahead = try await database.client.query("SELECT to_regclass(\(EventPartitions.name(ofDay: today + 2))) IS NOT NULL AS present")
+            #expect(try ahead[0].decode(Bool.self, column: "present"))
+
+            // A late event for a dropped day gets its partition again (retention drops it at the next upkeep).
+            let late = [ConsumedEvent(
+                event: EventRecord(
+                    source: .app, eventId: "evt-late", eventType: "page_view", funnelStage: nil,
+                    occurredAt: (today - 40) * 86_400_000_000, userId: "u2", byteRange: 0..<2
+                ),
+                payload: Array("{}".utf8), partition: KafkaTopicPartition(topic: "t", partition: 0), offset: 4
+            )]
+            #expect(try await writer.write(late, through: nextOffsets(late)).inserted == 1)
+        }
+    }
+
+    @Test func unstorableTextIsFoundBeforeTheDatabaseSeesIt() throws {
+        let json = Array(#"{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"a\u0000b","event_type":"page_view"}"#.utf8)
+        let event = try EventRecord(decoding: json, format: .product)
+        #expect(StagedBatch.unstorableReason(event, payload: json)?.contains("userId") == true)
+        let fine = try EventRecord(decoding: sampleEvents(.app, count: 1)[0].json, format: .product)
+        #expect(StagedBatch.unstorableReason(fine, payload: Array("{}".utf8)) == nil)
+        #expect(StagedBatch.unstorableReason(fine, payload: [0x7B, 0xFF, 0x7D]) != nil)
+    }
+}

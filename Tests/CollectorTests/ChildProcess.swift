@@ -1,0 +1,74 @@
+import Foundation
+
+/// A process the test starts with posix_spawn and may kill; output goes to a log file.
+///
+/// posix_spawn and waitpid rather than Foundation's `Process`, whose `waitUntilExit` can miss the exit
+/// when called from Swift concurrency's threads on Linux. Blocking waits run on a thread of their own.
+final class ChildProcess: @unchecked Sendable {
+    // Only touched by the test that owns the process, one call at a time.
+    private(set) var pid: pid_t
+    let logPath: String
+
+    init(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment, logPath: String) throws {
+        self.logPath = logPath
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_addopen(&fileActions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { cEnvironment.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, arguments[0], &fileActions, nil, &cArguments, &cEnvironment)
+        guard result == 0 else { throw SpawnFailed(command: arguments[0], code: result) }
+        pid = child
+    }
+
+    struct SpawnFailed: Error, CustomStringConvertible {
+        let command: String
+        let code: Int32
+        var description: String { "cannot start \(command): error \(code)" }
+    }
+
+    /// Sends `signal` and waits for the exit; returns the raw wait status.
+    @discardableResult
+    func stop(_ signal: Int32) async -> Int32 {
+        kill(pid, signal)
+        return await waitForExit()
+    }
+
+    func waitForExit() async -> Int32 {
+        let pid = self.pid
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                continuation.resume(returning: status)
+            }
+        }
+    }
+
+    /// Runs a command to completion and returns its exit code.
+    static func run(_ arguments: [String], logPath: String = "/dev/null") async throws -> Int32 {
+        let process = try ChildProcess(arguments, logPath: logPath)
+        let status = await process.waitForExit()
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+    }
+}
+
+/// A TCP port on 127.0.0.1 that nobody listens on right now.
+func freePort() throws -> Int {
+    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+    }
+    guard bound else { throw ChildProcess.SpawnFailed(command: "bind", code: errno) }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

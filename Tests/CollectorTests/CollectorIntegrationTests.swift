@@ -1,0 +1,192 @@
+import Collector
+import EventModel
+import Foundation
+import Kafka
+import LoadGenerator
+import Metrics
+import MetricsTestKit
+import Postgres
+import TestInfrastructure
+import Testing
+
+/// Collectors against the real broker and PostgreSQL: exactly-once storage through redelivery,
+/// rebalances, poison records and a database outage.
+@Suite struct CollectorIntegrationTests {
+    /// The sum of the group's stored next offsets: how many records of the topic it has handled
+    /// (offsets start at 0 in every partition).
+    static func handled(_ database: TestDatabase, group: String) async throws -> Int {
+        let rows = try await database.client.query(
+            "SELECT coalesce(sum(next_offset), 0) AS n FROM collector_offsets WHERE group_id = \(group)"
+        )
+        return try rows[0].decode(Int.self, column: "n")
+    }
+
+    @Test func eventsDeliveredTwiceAreStoredAndCountedOnce() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-dupes")
+        let samples = sampleEvents(.facebook, count: 600)
+        try await kafka.publish(samples, to: topic)
+        let metrics = TestMetrics()
+        try await TestDatabase.with { database in
+            let configuration = collectorConfiguration(source: .facebook, topic: topic, database: database, kafka: kafka)
+            let group = configuration.groupID
+            try await withTestMetrics(metrics) {
+                try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                    #expect(try await eventually { try await Self.handled(database, group: group) == 600 })
+                    // Re-published: the same events again, at new offsets.
+                    try await kafka.publish(samples, to: topic)
+                    #expect(try await eventually { try await Self.handled(database, group: group) == 1_200 })
+                }
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+            #expect(metrics.counterTotal(label: "collector_events_processed_total") == 600)
+            #expect(metrics.counterTotal(label: "collector_events_duplicate_total") == 600)
+
+            // Re-consumed after a seek back: the group's stored offsets go back to 0, so the next run reads
+            // all 1,200 records again (PostgreSQL's offsets win over the ones committed to Kafka).
+            try await database.client.execute("UPDATE collector_offsets SET next_offset = 0 WHERE group_id = \(group)")
+            let replay = TestMetrics()
+            try await withTestMetrics(replay) {
+                try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                    let replayed = try await eventually { try await Self.handled(database, group: group) == 1_200 }
+                    #expect(replayed)
+                }
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+            #expect(replay.counterTotal(label: "collector_events_processed_total") == 0)
+            #expect(replay.counterTotal(label: "collector_events_duplicate_total") == 1_200)
+            #expect(try metrics.expectRecorder("collector_batch_size").values.reduce(0, +) == 1_200)
+            #expect(try metrics.expectTimer("collector_batch_duration_seconds").values.count > 0)
+        }
+    }
+
+    @Test func poisonRecordsLandInTheDeadLetterTopicWhileTheRestFlowsOn() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-poison")
+        let samples = sampleEvents(.app, count: 200)
+        let poison: [(value: String, reason: String)] = [
+            ("not json at all", "undecodable: not valid JSON"),
+            (#"{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"","event_type":"x"}"#, "undecodable"),
+            (#"{"event_id":"123e4567-e89b-12d3-a456-426614174001","occurred_at":"2025-01-15T12:00:00Z","user_id":"a\u0000b","event_type":"x"}"#, "unstorable"),
+        ]
+        var records = samples.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json) }
+        for (index, letter) in poison.enumerated() {
+            records.insert(KafkaProducerRecord(
+                topic: topic, key: Array("poison-\(index)".utf8), value: Array(letter.value.utf8),
+                headers: [KafkaHeader(name: "correlation-id", value: "poison-\(index)")]
+            ), at: 50 * (index + 1))
+        }
+        try await kafka.publish(records)
+        let metrics = TestMetrics()
+        try await TestDatabase.with { database in
+            let configuration = collectorConfiguration(source: .app, topic: topic, database: database, kafka: kafka)
+            try await withTestMetrics(metrics) {
+                try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                    let handled = try await eventually { try await Self.handled(database, group: configuration.groupID) == 203 }
+                    #expect(handled)
+                }
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+            #expect(metrics.counterTotal(label: "collector_events_dead_lettered_total") == 3)
+
+            let letters = try await kafka.read(configuration.deadLetterTopic, count: 3)
+            #expect(letters.count == 3)
+            for (index, letter) in poison.enumerated() {
+                let record = letters.first { $0.header("correlation-id") == "poison-\(index)" }
+                #expect(record?.key == Array("poison-\(index)".utf8), "original key kept")
+                #expect(record?.value == Array(letter.value.utf8), "original value kept")
+                #expect(record?.header("dlq-reason")?.hasPrefix(letter.reason) == true, "reason: \(record?.header("dlq-reason") ?? "none")")
+                #expect(record?.header("dlq-topic") == topic)
+            }
+        }
+    }
+
+    @Test func twoThenThreeInstancesShareThePartitionsWithExactTotals() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-group", partitions: 6)
+        let published = Locked<[SampleEvent]>([])
+        @Sendable func publishRound(_ count: Int) async throws {
+            let events = sampleEvents(.tiktok, count: count)
+            try await kafka.publish(events, to: topic)
+            published.withLock { $0 += events }
+        }
+        let (first, second, third) = (TestMetrics(), TestMetrics(), TestMetrics())
+        try await TestDatabase.with { database in
+            let configuration = collectorConfiguration(source: .tiktok, topic: topic, database: database, kafka: kafka)
+            func collector() -> Collector { Collector(configuration: configuration, logger: testLogger) }
+            func handledAll() async throws -> Bool {
+                try await Self.handled(database, group: configuration.groupID) == published.value.count
+            }
+            try await withTestMetrics(first) {
+                try await withCollectors([collector()]) {
+                    try await publishRound(1_000)
+                    #expect(try await eventually(handledAll))
+                    try await withTestMetrics(second) {
+                        try await withCollectors([collector()]) {
+                            // A stream while the second member joins, until it has stored some of it.
+                            #expect(try await eventually {
+                                try await publishRound(200)
+                                return second.counterTotal(label: "collector_events_processed_total") > 0
+                            })
+                            try await withTestMetrics(third) {
+                                try await withCollectors([collector()]) {
+                                    #expect(try await eventually {
+                                        try await publishRound(200)
+                                        return third.counterTotal(label: "collector_events_processed_total") > 0
+                                    })
+                                    try await publishRound(500)
+                                    #expect(try await eventually(handledAll))
+                                }
+                            }
+                            // Back to two members: the third one's partitions move on.
+                            try await publishRound(500)
+                            #expect(try await eventually(handledAll))
+                        }
+                    }
+                }
+            }
+            let events = published.value
+            #expect(try await database.totals() == StoredTotals(expecting: events))
+            let stored = [first, second, third].map { $0.counterTotal(label: "collector_events_processed_total") }
+            #expect(stored.reduce(0, +) == Int64(events.count), "each event stored by exactly one member: \(stored)")
+            #expect(stored.allSatisfy { $0 > 0 })
+        }
+    }
+
+    @Test func theCollectorRecoversByItselfWhenPostgreSQLComesBack() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-outage")
+        let server = try await PrivatePostgres.start()
+        do {
+            let client = PostgresClient(configuration: .init(url: server.url, maximumConnections: 2), logger: testLogger)
+            let database = TestDatabase(name: "postgres", url: server.url, client: client)
+            let configuration = collectorConfiguration(source: .facebook, topic: topic, database: database, kafka: kafka)
+            let collector = Collector(configuration: configuration, logger: testLogger)
+            let before = sampleEvents(.facebook, count: 500)
+            let during = sampleEvents(.facebook, count: 500)
+            try await withCollectors([collector]) {
+                try await kafka.publish(before, to: topic)
+                #expect(try await eventually { try await database.totals().raw == 500 })
+                #expect(collector.isReady)
+
+                try await server.stopServer()
+                try await kafka.publish(during, to: topic)
+                // The collector notices when it next tries to write.
+                #expect(try await eventually(timeout: .seconds(60)) { !collector.isReady })
+                // Down for a while, not just a blip: several retries fail meanwhile (the backoff tops at 1 s).
+                try await Task.sleep(for: .seconds(4))
+                #expect(!collector.isReady)
+                try await server.startServer()
+
+                #expect(try await eventually { try await Self.handled(database, group: configuration.groupID) == 1_000 })
+                #expect(collector.isReady)
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: before + during))
+            await client.close()
+        } catch {
+            await server.destroy()
+            throw error
+        }
+        await server.destroy()
+    }
+}
