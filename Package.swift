@@ -147,6 +147,18 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // The README's publishing sample, built with everything else so it keeps compiling.
+        .executableTarget(
+            name: "publish-from-your-service",
+            dependencies: [
+                "EventPublisher",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Examples/PublishFromYourService",
+            swiftSettings: strictSwift
+        ),
+
         // Test support: addresses of the local broker and database (started by scripts/infra.sh).
         .target(name: "TestInfrastructure", path: "Tests/TestInfrastructure", swiftSettings: strictSwift),
 
