@@ -120,7 +120,13 @@ let package = Package(
         ),
         .target(
             name: "Reporter",
-            dependencies: ["EventModel", "Postgres", "ServiceSupport", "HTTPService"],
+            dependencies: [
+                "EventModel", "Postgres", "ServiceSupport", "HTTPService",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strictSwift
         ),
         .target(
@@ -138,6 +144,7 @@ let package = Package(
             dependencies: [
                 "Gateway", "Collector", "Reporter", "Autoscaler", "Kafka", "EventPublisher", "ServiceSupport", "HTTPService",
                 "EventModel", "Postgres", "LoadGenerator",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -199,6 +206,16 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "ReporterTests",
+            dependencies: [
+                "Reporter", "TestInfrastructure", "Collector", "Postgres", "EventModel", "Kafka", "LoadGenerator",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift
         ),

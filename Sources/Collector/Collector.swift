@@ -14,10 +14,12 @@ public import ServiceLifecycle
 /// While PostgreSQL is unreachable the collector pauses its partitions and retries with backoff; Kafka keeps
 /// the backlog.
 public struct Collector: Service {
+    /// What the collector consumes and where it stores it.
     public let configuration: CollectorConfiguration
     private let logger: Logger
     private let readiness = CollectorReadiness()
 
+    /// A collector that starts working when `run()` is called.
     public init(configuration: CollectorConfiguration, logger: Logger) {
         self.configuration = configuration
         var logger = logger

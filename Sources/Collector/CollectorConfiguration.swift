@@ -3,6 +3,7 @@ public import EventModel
 /// Settings of a collector: which source it consumes, from where, into which database, and where it
 /// serves `/metrics` and health. Every setting has a default; the CLI reads overrides from the environment.
 public struct CollectorConfiguration: Sendable, Hashable {
+    /// The source whose events this collector stores; its topic and group by default.
     public var source: EventSource
     /// The consumer group; one per source by default (contract section 3).
     public var groupID: String
@@ -21,6 +22,7 @@ public struct CollectorConfiguration: Sendable, Hashable {
     public var databaseURL: String = "postgres://postgres@127.0.0.1:5432/eventplatform"
     /// Connections the collector may hold; one writes batches, one more serves maintenance.
     public var databaseConnections: Int = 2
+    /// The port of `/metrics` and health (9101, 9102, 9103 by source; 0 picks a free one).
     public var metricsPort: Int
     /// The most records written in one transaction.
     public var batchSize: Int = 5_000
@@ -37,6 +39,7 @@ public struct CollectorConfiguration: Sendable, Hashable {
     /// read again by the next owner of its partitions: nothing is lost).
     public var shutdownTimeout: Duration = .seconds(30)
 
+    /// The defaults of the contract for `source`.
     public init(source: EventSource) {
         self.source = source
         self.groupID = source.collectorGroup

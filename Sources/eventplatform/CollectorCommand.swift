@@ -86,10 +86,8 @@ struct CollectorCommand: AsyncParsableCommand {
         }
         guard configuration.batchSize > 0 else { throw ValidationError("the batch size must be at least 1") }
 
-        let registry = PrometheusCollectorRegistry()
-        var factory = PrometheusMetricsFactory(registry: registry)
-        factory.valueHistogramBuckets["collector_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000]
-        MetricsSystem.bootstrap(factory)
+        ServiceBootstrap.start()
+        let registry = ServiceBootstrap.registry
 
         let collector = Collector(configuration: configuration, logger: logger)
         let router = Router()

@@ -17,7 +17,11 @@ enum ServiceBootstrap {
             handler.logLevel = level
             return handler
         }
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Batch sizes are counts, not seconds: buckets up to the collector's largest batches.
+        factory.valueHistogramBuckets["collector_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000]
+        factory.valueHistogramBuckets["publisher_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 5_000]
+        MetricsSystem.bootstrap(factory)
     }()
 
     /// Bootstraps logging (level from `LOG_LEVEL`, default info) and metrics, once per process.

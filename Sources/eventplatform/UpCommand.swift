@@ -6,6 +6,8 @@ import Gateway
 import HTTPService
 import Hummingbird
 import Logging
+import Postgres
+import Reporter
 import ServiceLifecycle
 
 /// `eventplatform up`: the whole platform in one process: the gateway, one collector per source (each
@@ -22,8 +24,7 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var gateway: GatewayOptions
     @OptionGroup var load: LoadOptions
 
-    @Option(help: "PostgreSQL URL. (env: DATABASE_URL, default postgres://postgres@127.0.0.1:5432/eventplatform)")
-    var databaseURL: String?
+    @OptionGroup var reporter: ReporterOptions
 
     @Flag(help: "Do not run the load generator.")
     var noTraffic = false
@@ -32,7 +33,8 @@ struct UpCommand: AsyncParsableCommand {
         ServiceBootstrap.start()
         let logger = Logger(label: "up")
         let brokers = kafka.resolvedBrokers
-        let database = databaseURL ?? ServiceBootstrap.environment.string("DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/eventplatform")
+        let reporterConfiguration = try reporter.configuration()
+        let database = reporterConfiguration.databaseURL
 
         let (gatewayConfiguration, publisher) = try await gateway.makeGateway(brokers: brokers, logger: logger)
         let gatewayApp = try buildApplication(
@@ -49,7 +51,12 @@ struct UpCommand: AsyncParsableCommand {
             services.append(collector)
             services.append(collectorEndpoint(collector, port: configuration.metricsPort))
         }
-        // Shutdown runs in reverse order: the gateway (and its publisher) first, then the collectors.
+        let reportsDatabase = PostgresClient(
+            configuration: .init(url: reporterConfiguration.connectionURL, maximumConnections: reporterConfiguration.maximumConnections),
+            logger: Logger(label: "reporter"))
+        services.append(Reporter.buildApplication(
+            configuration: reporterConfiguration, client: reportsDatabase, registry: ServiceBootstrap.registry, logger: Logger(label: "reporter")))
+        // Shutdown runs in reverse order: the gateway (and its publisher) first, then the reporter and the collectors.
         services.append(gatewayApp)
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
 
@@ -60,7 +67,7 @@ struct UpCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             try await waitUntilServing(URL(string: "\(gatewayURL)/health/live")!)
-            printWelcome(gatewayURL: gatewayURL, databaseURL: database)
+            printWelcome(gatewayURL: gatewayURL, reporterURL: "http://127.0.0.1:\(reporterConfiguration.port)", databaseURL: database)
             if let trafficPlan {
                 let report = LoadReport()
                 try await trafficPlan.run(brokers: brokers, report: report) { print("traffic: \($0)") }
@@ -69,6 +76,7 @@ struct UpCommand: AsyncParsableCommand {
             }
             try await tasks.waitForAll()
         }
+        await reportsDatabase.close()
     }
 
     /// A collector's `/metrics` and health server on its own port (metrics of the whole process).
@@ -88,19 +96,22 @@ struct UpCommand: AsyncParsableCommand {
         throw ValidationError("the gateway did not start serving at \(url)")
     }
 
-    private func printWelcome(gatewayURL: String, databaseURL: String) {
+    private func printWelcome(gatewayURL: String, reporterURL: String, databaseURL: String) {
         print("""
 
         eventplatform is up
           gateway     \(gatewayURL)   (POST /webhook/events, /webhook/events/bulk, /events; /health/ready; /metrics)
+          reporter    \(reporterURL)   (/reports/events, /reports/revenue, /reports/demographics, /reports/funnel, /stats/dau, /stats/top-events, /stats/retention, /openapi.yaml)
           collectors  http://127.0.0.1:9101/metrics (facebook), :9102 (tiktok), :9103 (app)
           database    \(databaseURL)
 
-        Try:
+        Reports over the sample traffic (its events fall in December 2025):
+          curl -s '\(reporterURL)/reports/events?from=2025-12-01&to=2025-12-31&groupBy=source'
+          curl -s '\(reporterURL)/reports/revenue?from=2025-12-01&to=2025-12-31&groupBy=source'
+          curl -s '\(reporterURL)/stats/dau?from=2025-12-25&to=2025-12-31&segment=country:UA'
+        Post an event:
           curl -s -X POST \(gatewayURL)/events -H 'content-type: application/json' \\
             -d '{"events":[{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"user_123","event_type":"page_view","properties":{"country":"UA"}}]}'
-          curl -s \(gatewayURL)/metrics | grep gateway_events_accepted_total
-          psql "\(databaseURL)" -c 'SELECT source, count(*) FROM events GROUP BY source'
 
         """)
     }

@@ -2,11 +2,14 @@
 ///
 /// Migrations are append-only: a released migration is never edited, a change is a new version.
 public struct Migration: Sendable, Hashable {
+    /// The order of application; recorded in `schema_migrations` once applied.
     public var version: Int
+    /// What the migration does, for people reading `schema_migrations`.
     public var name: String
     /// Trusted SQL, possibly several statements; runs in one transaction with the bookkeeping row.
     public var sql: String
 
+    /// A migration; add it to ``all`` with the next version.
     public init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name

@@ -13,6 +13,7 @@ public struct SchemaMigrator: Sendable {
     private let migrations: [Migration]
     private let logger: Logger
 
+    /// A migrator applying `migrations` (all of them by default) to `client`'s database.
     public init(client: PostgresClient, migrations: [Migration] = Migration.all, logger: Logger) {
         self.client = client
         self.migrations = migrations.sorted { $0.version < $1.version }

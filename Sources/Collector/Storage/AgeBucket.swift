@@ -9,6 +9,7 @@ public enum AgeBucket: String, Sendable, Hashable, CaseIterable {
     case from55To64 = "55-64"
     case from65 = "65+"
 
+    /// The bucket holding `age` (years).
     public init(age: Int) {
         switch age {
         case ..<13: self = .under13

@@ -8,6 +8,7 @@ public struct BatchWriteResult: Sendable, Hashable {
     /// without looking at their keys.
     public var alreadyStored: Int
 
+    /// A result with the given counts (all zero by default).
     public init(inserted: Int = 0, duplicates: Int = 0, alreadyStored: Int = 0) {
         self.inserted = inserted
         self.duplicates = duplicates

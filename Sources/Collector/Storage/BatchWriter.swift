@@ -12,10 +12,12 @@ public import Postgres
 /// Aggregate rows are upserted in key order, so concurrent writers (other partitions, other instances)
 /// lock shared rows in the same order and wait for each other instead of deadlocking.
 public struct BatchWriter: Sendable {
+    /// The consumer group whose offsets the writer stores with the data.
     public let groupID: String
     private let client: PostgresClient
     private let partitions: EventPartitions
 
+    /// A writer for `groupID`'s batches, creating raw-event partitions through `partitions`.
     public init(client: PostgresClient, groupID: String, partitions: EventPartitions) {
         self.client = client
         self.groupID = groupID

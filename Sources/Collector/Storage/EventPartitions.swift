@@ -17,6 +17,7 @@ public final class EventPartitions: Sendable {
     /// Days whose partition is known to exist; cleared when an insert finds one missing.
     private let known = Mutex<Set<Int64>>([])
 
+    /// Partitions of the `events` table in `client`'s database.
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger

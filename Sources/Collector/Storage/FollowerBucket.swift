@@ -6,6 +6,7 @@ public enum FollowerBucket: String, Sendable, Hashable, CaseIterable {
     case from100kTo1M = "100k-1M"
     case from1M = "1M+"
 
+    /// The bucket holding a follower count.
     public init(followers: Int) {
         switch followers {
         case ..<1_000: self = .below1k

@@ -1,0 +1,88 @@
+/// The reports and stats the service answers (platform contract, section 5), with the query parameters
+/// each accepts: anything else is a 400, so that a misspelt filter never silently widens an answer.
+public enum ReportRoute: String, Sendable, Hashable, CaseIterable {
+    case events
+    case revenue
+    case funnel
+    case demographics
+    case dau
+    case topEvents = "top_events"
+    case retention
+
+    /// The route's path.
+    public var path: String {
+        switch self {
+        case .events: "/reports/events"
+        case .revenue: "/reports/revenue"
+        case .funnel: "/reports/funnel"
+        case .demographics: "/reports/demographics"
+        case .dau: "/stats/dau"
+        case .topEvents: "/stats/top-events"
+        case .retention: "/stats/retention"
+        }
+    }
+
+    /// The `report` label of the reporter's metrics.
+    public var metricLabel: String { rawValue }
+
+    /// The query parameters the route accepts, in the order the OpenAPI document lists them.
+    public var parameters: [ReportParameter] {
+        switch self {
+        case .events: [.from, .to, .source, .funnelStage, .eventType, .groupBy]
+        case .revenue: [.from, .to, .source, .campaignId, .groupBy]
+        case .funnel, .demographics: [.from, .to, .source]
+        case .dau: [.from, .to, .segment]
+        case .topEvents: [.from, .to, .limit, .segment]
+        case .retention: [.startDate, .windows]
+        }
+    }
+
+    /// The values `groupBy` may take on this route.
+    public var groupings: [ReportGrouping] {
+        switch self {
+        case .events: [.hour, .day, .source, .eventType, .funnelStage]
+        case .revenue: [.day, .source, .campaignId]
+        case .funnel, .demographics, .dau, .topEvents, .retention: []
+        }
+    }
+
+    /// The finest time step of the aggregate the route reads: `from` and `to` must fall on it, since
+    /// an answer for a part of an hour or day cannot be read from the aggregates exactly.
+    var granularity: TimeGranularity {
+        switch self {
+        case .events, .revenue: .hour
+        case .funnel, .demographics, .dau, .topEvents, .retention: .day
+        }
+    }
+}
+
+/// A query parameter of the reports API.
+public enum ReportParameter: String, Sendable, Hashable, CaseIterable {
+    case from, to, source, funnelStage, eventType, campaignId, groupBy, limit, segment
+    case startDate = "start_date"
+    case windows
+}
+
+/// What `groupBy` splits a report by.
+public enum ReportGrouping: String, Sendable, Hashable, CaseIterable {
+    case hour, day, source, eventType, funnelStage, campaignId
+}
+
+/// The time step of an aggregate table.
+enum TimeGranularity: Sendable {
+    case hour, day
+
+    var seconds: Int64 {
+        switch self {
+        case .hour: 3_600
+        case .day: 86_400
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .hour: "hour"
+        case .day: "day (00:00 UTC)"
+        }
+    }
+}

@@ -1,0 +1,264 @@
+public import Postgres
+
+/// Reads the reports from the aggregate tables the collectors keep (never the raw events), with
+/// every client value a bind parameter. Each method is one statement.
+public struct ReportStore: Sendable {
+    public let client: PostgresClient
+
+    public init(client: PostgresClient) {
+        self.client = client
+    }
+
+    /// `/reports/events`: the event count of the range and, with `groupBy`, per group.
+    public func eventCounts(_ parameters: ReportParameters) async throws -> GroupedReport<Int> {
+        let key = switch parameters.groupBy {
+        case .hour: #"to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"')"#
+        case .day: "to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .source: "source"
+        case .eventType: "event_type"
+        case .funnelStage: "funnel_stage"
+        case .campaignId, nil: "NULL::text"
+        }
+        // ROLLUP adds the total as the row where grouping(key) is 1, also when no row matched.
+        let rows = try await client.query("""
+            SELECT key, grouping(key) AS is_total, coalesce(sum(events), 0)::bigint AS count
+            FROM (
+                SELECT \(unescaped: key) AS key, events FROM event_counts_hourly
+                WHERE hour >= \(parameters.from) AND hour < \(parameters.to)
+                  AND (\(parameters.source?.rawValue)::text IS NULL OR source = \(parameters.source?.rawValue))
+                  AND (\(parameters.funnelStage?.rawValue)::text IS NULL OR funnel_stage = \(parameters.funnelStage?.rawValue))
+                  AND (\(parameters.eventType)::text IS NULL OR event_type = \(parameters.eventType))
+            ) matching
+            GROUP BY ROLLUP (key) ORDER BY is_total DESC, key NULLS LAST
+            """)
+        return try GroupedReport(rows: rows, grouped: parameters.groupBy != nil) { try $0.decode(Int.self, column: "count") }
+    }
+
+    /// `/reports/revenue`: exact revenue (PostgreSQL `numeric` as text) and purchase count of the
+    /// range and, with `groupBy`, per group.
+    public func revenue(_ parameters: ReportParameters) async throws -> GroupedReport<Revenue> {
+        let key = switch parameters.groupBy {
+        case .day: "to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .source: "source"
+        case .campaignId: "campaign_id"
+        case .hour, .eventType, .funnelStage, nil: "NULL::text"
+        }
+        let rows = try await client.query("""
+            SELECT key, grouping(key) AS is_total, coalesce(sum(revenue), 0)::text AS revenue,
+                   coalesce(sum(purchases), 0)::bigint AS purchases
+            FROM (
+                SELECT \(unescaped: key) AS key, revenue, purchases FROM revenue_hourly
+                WHERE hour >= \(parameters.from) AND hour < \(parameters.to)
+                  AND (\(parameters.source?.rawValue)::text IS NULL OR source = \(parameters.source?.rawValue))
+                  AND (\(parameters.campaignId)::text IS NULL OR campaign_id = \(parameters.campaignId))
+            ) matching
+            GROUP BY ROLLUP (key) ORDER BY is_total DESC, key NULLS LAST
+            """)
+        return try GroupedReport(rows: rows, grouped: parameters.groupBy != nil) {
+            Revenue(amount: try $0.decode(String.self, column: "revenue"), purchases: try $0.decode(Int.self, column: "purchases"))
+        }
+    }
+
+    /// `/stats/dau`: distinct users (source, user id) per UTC day that had activity, in the segment.
+    public func dailyActiveUsers(_ parameters: ReportParameters) async throws -> [ReportGroup<Int>] {
+        let rows = try await client.query("""
+            SELECT day::text AS date, count(DISTINCT (source, user_id))::bigint AS users
+            FROM daily_user_activity
+            WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
+              AND \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
+            GROUP BY day ORDER BY day
+            """)
+        return try rows.map { ReportGroup(key: try $0.decode(String.self, column: "date"), value: try $0.decode(Int.self, column: "users")) }
+    }
+
+    /// `/stats/top-events`: the most frequent event types in the segment, most frequent first (ties by name).
+    public func topEvents(_ parameters: ReportParameters) async throws -> [ReportGroup<Int>] {
+        let rows = try await client.query("""
+            SELECT event_type, sum(events)::bigint AS count
+            FROM event_counts_daily
+            WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
+              AND \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
+            GROUP BY event_type ORDER BY count DESC, event_type LIMIT \(parameters.limit)
+            """)
+        return try rows.map { ReportGroup(key: try $0.decode(String.self, column: "event_type"), value: try $0.decode(Int.self, column: "count")) }
+    }
+
+    /// `/reports/funnel`: users and events at the top and bottom stage, and the share of top users
+    /// who also reached the bottom, in percent with one decimal.
+    public func funnel(_ parameters: ReportParameters) async throws -> Funnel {
+        let source = parameters.source?.rawValue
+        let row = try await client.query("""
+            WITH users AS (
+                SELECT DISTINCT source, user_id, funnel_stage FROM daily_user_activity
+                WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
+                  AND funnel_stage IS NOT NULL AND (\(source)::text IS NULL OR source = \(source))
+            ), per_user AS (
+                SELECT bool_or(funnel_stage = 'top') AS top, bool_or(funnel_stage = 'bottom') AS bottom
+                FROM users GROUP BY source, user_id
+            ), counts AS (
+                SELECT count(*) FILTER (WHERE top) AS top_users, count(*) FILTER (WHERE bottom) AS bottom_users,
+                       count(*) FILTER (WHERE top AND bottom) AS converted
+                FROM per_user
+            ), stage_events AS (
+                SELECT coalesce(sum(events) FILTER (WHERE funnel_stage = 'top'), 0)::bigint AS top_events,
+                       coalesce(sum(events) FILTER (WHERE funnel_stage = 'bottom'), 0)::bigint AS bottom_events
+                FROM event_counts_daily
+                WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
+                  AND (\(source)::text IS NULL OR source = \(source))
+            )
+            SELECT top_users, bottom_users, top_events, bottom_events,
+                   CASE WHEN top_users = 0 THEN '0.0' ELSE round(100.0 * converted / top_users, 1)::text END AS conversion
+            FROM counts, stage_events
+            """)[0]
+        return Funnel(
+            topUsers: try row.decode(Int.self, column: "top_users"),
+            bottomUsers: try row.decode(Int.self, column: "bottom_users"),
+            topEvents: try row.decode(Int.self, column: "top_events"),
+            bottomEvents: try row.decode(Int.self, column: "bottom_events"),
+            conversionRate: try row.decode(String.self, column: "conversion")
+        )
+    }
+
+    /// `/reports/demographics`: distinct users active in the range per source and per value of each
+    /// demographic field (Facebook: age bucket, gender, country, city; TikTok: follower bucket, device,
+    /// country), in one scan with grouping sets.
+    public func demographics(_ parameters: ReportParameters) async throws -> [DemographicCount] {
+        let source = parameters.source?.rawValue
+        let rows = try await client.query("""
+            SELECT source,
+                   CASE WHEN grouping(age_bucket) = 0 THEN 'age' WHEN grouping(gender) = 0 THEN 'gender'
+                        WHEN grouping(country) = 0 THEN 'country' WHEN grouping(city) = 0 THEN 'city'
+                        WHEN grouping(follower_bucket) = 0 THEN 'followers' WHEN grouping(device) = 0 THEN 'device'
+                        ELSE 'users' END AS dimension,
+                   coalesce(age_bucket, gender, country, city, follower_bucket, device) AS key,
+                   count(DISTINCT user_id)::bigint AS users
+            FROM daily_user_activity
+            WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
+              AND source IN ('facebook', 'tiktok') AND (\(source)::text IS NULL OR source = \(source))
+            GROUP BY GROUPING SETS ((source), (source, age_bucket), (source, gender), (source, country), (source, city),
+                                    (source, follower_bucket), (source, device))
+            """)
+        return try rows.map {
+            DemographicCount(
+                source: try $0.decode(String.self, column: "source"),
+                dimension: try $0.decode(String.self, column: "dimension"),
+                key: try $0.decode(String?.self, column: "key"),
+                users: try $0.decode(Int.self, column: "users"))
+        }
+    }
+
+    /// `/stats/retention`: each cohort week from `startWeek` to the last week with data, its size and
+    /// how many of its users were active in each of the `windows` weeks after it.
+    public func retention(_ parameters: RetentionParameters) async throws -> [Cohort] {
+        let rows = try await client.query("""
+            WITH start AS (
+                SELECT (\(parameters.startWeek)::timestamptz AT TIME ZONE 'UTC')::date AS week
+            ), weeks AS (
+                SELECT generate_series((SELECT week FROM start), (SELECT max(week) FROM weekly_active_users), interval '7 days')::date AS week
+            ), sizes AS (
+                SELECT first_week AS week, count(*) AS size FROM user_first_seen
+                WHERE first_week >= (SELECT week FROM start) GROUP BY 1
+            ), returns AS (
+                SELECT f.first_week AS week, (w.week - f.first_week) / 7 AS later, count(*) AS users
+                FROM user_first_seen f JOIN weekly_active_users w USING (source, user_id)
+                WHERE f.first_week >= (SELECT week FROM start)
+                  AND w.week > f.first_week AND w.week <= f.first_week + 7 * \(parameters.windows)
+                GROUP BY 1, 2
+            )
+            SELECT weeks.week::text AS cohort_week, coalesce(sizes.size, 0)::bigint AS size,
+                   coalesce(returns.later, 0) AS later, coalesce(returns.users, 0)::bigint AS users
+            FROM weeks LEFT JOIN sizes USING (week) LEFT JOIN returns USING (week)
+            ORDER BY 1, 3
+            """)
+        var cohorts: [Cohort] = []
+        for row in rows {
+            let week = try row.decode(String.self, column: "cohort_week")
+            if cohorts.last?.week != week {
+                cohorts.append(Cohort(
+                    week: week, size: try row.decode(Int.self, column: "size"),
+                    returning: Array(repeating: 0, count: parameters.windows)))
+            }
+            let later = try row.decode(Int.self, column: "later")
+            if later > 0 { cohorts[cohorts.count - 1].returning[later - 1] = try row.decode(Int.self, column: "users") }
+        }
+        return cohorts
+    }
+
+    /// The column a segment filters on; without a segment a constant NULL, which `IS NOT DISTINCT FROM`
+    /// a NULL bind keeps every row. Fixed SQL chosen by the parsed field, never client text.
+    private static func segmentColumn(_ segment: Segment?) -> String {
+        segment?.field.column ?? "NULL::text"
+    }
+}
+
+/// A report's total and, when grouped, its groups in key order (the group of events without the
+/// grouped field last, keyed nil).
+public struct GroupedReport<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var total: Value
+    public var groups: [ReportGroup<Value>]
+
+    /// From rows with `key`, `is_total` (1 for the ROLLUP's total row, which comes first) and the value.
+    init(rows: PostgresRows, grouped: Bool, value: (PostgresRow) throws -> Value) throws {
+        guard let first = rows.first, try first.decode(Int.self, column: "is_total") == 1 else {
+            throw MissingTotalRow()
+        }
+        total = try value(first)
+        groups = grouped
+            ? try rows.dropFirst().map { ReportGroup(key: try $0.decode(String?.self, column: "key"), value: try value($0)) }
+            : []
+    }
+}
+
+/// One row of a report: the group's key (nil when the report is not grouped, or for events without
+/// the grouped field) and its value.
+public struct ReportGroup<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var key: String?
+    public var value: Value
+}
+
+/// Revenue of a group: the exact sum as PostgreSQL prints it, and the number of purchases.
+public struct Revenue: Sendable, Hashable {
+    public var amount: String
+    public var purchases: Int
+}
+
+/// Distinct users of a source with one value of a demographic `dimension` (`age`, `gender`, `country`,
+/// `city`, `followers`, `device`; `users` with a nil key for all the source's active users). A nil key
+/// otherwise counts users whose events do not carry the field.
+public struct DemographicCount: Sendable, Hashable {
+    public var source: String
+    public var dimension: String
+    public var key: String?
+    public var users: Int
+}
+
+/// A weekly cohort: the users whose first event was in `week` (a Monday, `YYYY-MM-DD`), and how many
+/// of them were active 1, 2, … weeks later (0 for weeks that have not happened in the data).
+public struct Cohort: Sendable, Hashable {
+    public var week: String
+    public var size: Int
+    public var returning: [Int]
+
+    /// The share of the cohort active `later` weeks after it, in percent rounded half up to one
+    /// decimal, computed in integers so that it is exact.
+    public func percentage(later: Int) -> Double {
+        guard size > 0 else { return 0 }
+        let tenths = (2_000 * returning[later - 1] + size) / (2 * size)
+        return Double(tenths) / 10
+    }
+}
+
+/// The funnel of a range.
+public struct Funnel: Sendable, Hashable {
+    public var topUsers: Int
+    public var bottomUsers: Int
+    public var topEvents: Int
+    public var bottomEvents: Int
+    /// Percent with one decimal, as PostgreSQL rounds it (half away from zero).
+    public var conversionRate: String
+}
+
+/// A report query answered without its ROLLUP total row: a bug in the query, not bad input.
+struct MissingTotalRow: Error, CustomStringConvertible {
+    var description: String { "a report query returned no total row" }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Postgres
+import Prometheus
+@testable import Reporter
+import Testing
+
+/// Bad input over HTTP: a 400 `{"error": ...}` naming the parameter, answered before the database is
+/// touched (the client here points at no server at all).
+@Suite struct ReportErrorsTests {
+    struct ErrorBody: Decodable { var error: String }
+
+    static let cases: [(uri: String, parameter: String)] = [
+        ("/reports/events?to=2025-01-02", "from"),
+        ("/reports/events?from=2025-01-05&to=2025-01-02", "from must be before to"),
+        ("/reports/events?from=2025-01-01&to=2025-01-02&source=x", "unknown source 'x'; expected facebook, tiktok or app"),
+        ("/reports/events?from=2025-01-01&to=2025-01-02&groupBy=week", "groupBy"),
+        ("/reports/events?from=2025-01-01&to=2025-01-02&colour=red", "colour"),
+        ("/reports/revenue?from=2025-01-01&to=2025-01-02&groupBy=eventType", "groupBy"),
+        ("/reports/revenue?from=2025-01-01&to=soon", "to"),
+        ("/reports/funnel?from=2025-01-01&to=2025-01-02&segment=country:UA", "segment"),
+        ("/stats/dau?from=2025-01-01&to=2025-01-02&segment=planet:mars", "segment"),
+        ("/stats/top-events?from=2025-01-01&to=2025-01-02&limit=1000", "limit"),
+        ("/stats/top-events?from=2025-01-01&to=2025-01-02&limit=-1", "limit"),
+        ("/reports/demographics?from=2025-01-01&to=2025-01-02&source=app", "source"),
+        ("/stats/retention?windows=3", "start_date"),
+        ("/stats/retention?start_date=2025-01-06&windows=99", "windows"),
+        ("/stats/retention?start_date=2025-01-06&limit=5", "limit"),
+    ]
+
+    @Test func badParametersAnswer400NamingTheParameter() async throws {
+        let client = PostgresClient(configuration: .init(url: "postgres://nobody@127.0.0.1:1/none", maximumConnections: 1), logger: testLogger)
+        let registry = PrometheusCollectorRegistry()
+        let router = makeRouter(client: client, registry: registry, metrics: ReporterMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+        try await Application(router: router, logger: testLogger).test(.router) { http in
+            for (uri, parameter) in Self.cases {
+                let response = try await http.execute(uri: uri, method: .get)
+                #expect(response.status == .badRequest, "\(uri)")
+                #expect(response.headers[.contentType] == "application/json")
+                let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.error.contains(parameter), "\(uri): \(body.error)")
+            }
+            let document = try await http.execute(uri: "/openapi.yaml", method: .get)
+            #expect(document.status == .ok)
+            #expect(String(decoding: document.body.readableBytesView, as: UTF8.self) == OpenAPIDocument.yaml)
+            let metrics = String(decoding: try await http.execute(uri: "/metrics", method: .get).body.readableBytesView, as: UTF8.self)
+            #expect(metrics.contains(#"reporter_requests_total{report="events",status="400"}"#))
+        }
+        await client.close()
+    }
+}

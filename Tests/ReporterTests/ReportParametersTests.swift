@@ -1,0 +1,119 @@
+import EventModel
+import Foundation
+import HTTPService
+@testable import Reporter
+import Testing
+
+/// Parameter checking without a database: what is accepted, and that every mistake is a 400 naming
+/// the parameter.
+@Suite struct ReportParametersTests {
+    func parse(_ route: ReportRoute, _ query: [(String, String)]) throws(APIError) -> ReportParameters {
+        try ReportParameters(query: query.map { (name: $0.0, value: $0.1) }, route: route)
+    }
+
+    func instant(_ text: String) -> Date {
+        try! Date(text, strategy: .iso8601)
+    }
+
+    @Test func aBareDateIsAWholeDayAndADateTimeAnExclusiveEnd() throws {
+        let days = try parse(.events, [("from", "2025-01-01"), ("to", "2025-01-31")])
+        #expect(days.from == instant("2025-01-01T00:00:00Z"))
+        #expect(days.to == instant("2025-02-01T00:00:00Z"))
+        let hours = try parse(.events, [("from", "2025-01-01T10:00:00Z"), ("to", "2025-01-01T12:00:00+01:00")])
+        #expect(hours.from == instant("2025-01-01T10:00:00Z"))
+        #expect(hours.to == instant("2025-01-01T11:00:00Z"))
+    }
+
+    @Test func filtersAndGroupingAreRead() throws {
+        let events = try parse(.events, [
+            ("from", "2025-01-01"), ("to", "2025-01-02"), ("source", "tiktok"), ("funnelStage", "bottom"),
+            ("eventType", "purchase"), ("groupBy", "eventType"),
+        ])
+        #expect(events.source == .tiktok)
+        #expect(events.funnelStage == .bottom)
+        #expect(events.eventType == "purchase")
+        #expect(events.groupBy == .eventType)
+        let revenue = try parse(.revenue, [("from", "2025-01-01"), ("to", "2025-01-02"), ("campaignId", "c-1"), ("groupBy", "campaignId")])
+        #expect(revenue.campaignId == "c-1")
+        #expect(revenue.groupBy == .campaignId)
+        let top = try parse(.topEvents, [("from", "2025-01-01"), ("to", "2025-01-02"), ("limit", "3"), ("segment", "properties.country:UA")])
+        #expect(top.limit == 3)
+        #expect(top.segment == Segment(field: .country, value: "UA"))
+        let dau = try parse(.dau, [("from", "2025-01-01"), ("to", "2025-01-02"), ("segment", "source:app")])
+        #expect(dau.segment == Segment(field: .source, value: "app"))
+        #expect(dau.limit == ReportParameters.defaultLimit)
+    }
+
+    @Test func retentionStartsOnTheMondayOfStartDate() throws {
+        let parameters = try RetentionParameters(query: [(name: "start_date", value: "2025-01-08"), (name: "windows", value: "6")])
+        #expect(parameters.startWeek == instant("2025-01-06T00:00:00Z"))
+        #expect(parameters.windows == 6)
+        #expect(try RetentionParameters(query: [(name: "start_date", value: "2025-01-06")]).startWeek == instant("2025-01-06T00:00:00Z"))
+        #expect(try RetentionParameters(query: [(name: "start_date", value: "2025-01-12")]).startWeek == instant("2025-01-06T00:00:00Z"))
+        for (query, parameter) in [
+            ([("windows", "4")], "start_date"), ([("start_date", "Monday")], "start_date"),
+            ([("start_date", "2025-01-06"), ("windows", "0")], "windows"), ([("start_date", "2025-01-06"), ("windows", "53")], "windows"),
+            ([("start_date", "2025-01-06"), ("from", "2025-01-01")], "from"),
+        ] as [([(String, String)], String)] {
+            #expect {
+                try RetentionParameters(query: query.map { (name: $0.0, value: $0.1) })
+            } throws: { error in
+                (error as? APIError).map { $0.status == .badRequest && $0.message.contains(parameter) } ?? false
+            }
+        }
+    }
+
+    @Test func cohortPercentagesRoundHalfUpToOneDecimal() {
+        let cohort = Cohort(week: "2025-01-06", size: 8, returning: [1, 0, 3])
+        #expect(cohort.percentage(later: 1) == 12.5)
+        #expect(cohort.percentage(later: 2) == 0)
+        #expect(cohort.percentage(later: 3) == 37.5)
+        #expect(Cohort(week: "x", size: 3, returning: [1, 2]).percentage(later: 2) == 66.7)
+        #expect(Cohort(week: "x", size: 2000, returning: [1]).percentage(later: 1) == 0.1)  // 0.05 rounds up
+        #expect(Cohort(week: "x", size: 0, returning: [0]).percentage(later: 1) == 0)
+    }
+
+    /// (route, query, the parameter the message must name, a phrase of the message)
+    static let mistakes: [(ReportRoute, [(String, String)], String, String)] = [
+        (.events, [("to", "2025-01-02")], "from", "missing"),
+        (.events, [("from", "2025-01-01")], "to", "missing"),
+        (.events, [("from", "yesterday"), ("to", "2025-01-02")], "from", "not a date"),
+        (.events, [("from", "2025-02-30"), ("to", "2025-03-02")], "from", "not a date"),
+        (.events, [("from", "2025-01-01"), ("to", "2025-13-01")], "to", "not a date"),
+        (.events, [("from", "0001-01-01"), ("to", "2025-01-01")], "from", "between 1970 and 9999"),
+        (.events, [("from", ""), ("to", "2025-01-01")], "from", "not a date"),
+        (.events, [("from", "2025-01-02"), ("to", "2025-01-01")], "from", "from must be before to"),
+        (.events, [("from", "2025-01-01T10:00:00Z"), ("to", "2025-01-01T10:00:00Z")], "to", "from must be before to"),
+        (.events, [("from", "2025-01-01T10:30:00Z"), ("to", "2025-01-02")], "from", "whole hour"),
+        (.dau, [("from", "2025-01-01T10:00:00Z"), ("to", "2025-01-02")], "from", "whole day"),
+        (.events, [("from", "2025-01-01"), ("to", "2025-01-02"), ("source", "x")], "source", "unknown source 'x'; expected facebook, tiktok or app"),
+        (.events, [("from", "2025-01-01"), ("to", "2025-01-02"), ("groupBy", "campaignId")], "groupBy", "unknown groupBy"),
+        (.revenue, [("from", "2025-01-01"), ("to", "2025-01-02"), ("groupBy", "hours")], "groupBy", "unknown groupBy"),
+        (.events, [("from", "2025-01-01"), ("to", "2025-01-02"), ("funnelStage", "middle")], "funnelStage", "unknown funnelStage"),
+        (.events, [("from", "2025-01-01"), ("to", "2025-01-02"), ("eventType", "")], "eventType", "characters"),
+        (.revenue, [("from", "2025-01-01"), ("to", "2025-01-02"), ("campaignId", String(repeating: "c", count: 201))], "campaignId", "characters"),
+        (.topEvents, [("from", "2025-01-01"), ("to", "2025-01-02"), ("limit", "0")], "limit", "from 1 to 100"),
+        (.topEvents, [("from", "2025-01-01"), ("to", "2025-01-02"), ("limit", "101")], "limit", "from 1 to 100"),
+        (.topEvents, [("from", "2025-01-01"), ("to", "2025-01-02"), ("limit", "ten")], "limit", "from 1 to 100"),
+        (.dau, [("from", "2025-01-01"), ("to", "2025-01-02"), ("segment", "UA")], "segment", "field:value"),
+        (.dau, [("from", "2025-01-01"), ("to", "2025-01-02"), ("segment", "planet:earth")], "segment", "unknown segment field"),
+        (.dau, [("from", "2025-01-01"), ("to", "2025-01-02"), ("segment", "source:x")], "segment", "unknown source 'x' in segment"),
+        (.dau, [("from", "2025-01-01"), ("to", "2025-01-02"), ("segment", "country:")], "segment", "characters"),
+        (.events, [("from", "2025-01-01"), ("to", "2025-01-02"), ("limit", "5")], "limit", "unknown parameter"),
+        (.dau, [("from", "2025-01-01"), ("to", "2025-01-02"), ("soruce", "app")], "soruce", "unknown parameter"),
+        (.events, [("from", "2025-01-01"), ("from", "2025-01-01"), ("to", "2025-01-02")], "from", "more than once"),
+    ]
+
+    @Test(arguments: 0..<Self.mistakes.count)
+    func everyMistakeIsA400NamingTheParameter(index: Int) {
+        let (route, query, parameter, phrase) = Self.mistakes[index]
+        do {
+            _ = try parse(route, query)
+            Issue.record("accepted \(query) on \(route.path)")
+        } catch {
+            #expect(error.status == .badRequest)
+            #expect(error.message.contains(parameter), "\(error.message)")
+            #expect(error.message.contains(phrase), "\(error.message)")
+        }
+    }
+}

@@ -1,0 +1,74 @@
+@testable import Collector
+import EventModel
+import Foundation
+import Kafka
+import LoadGenerator
+import Logging
+import Postgres
+import TestInfrastructure
+
+let testLogger: Logger = {
+    var logger = Logger(label: "reporter-tests")
+    logger.logLevel = .notice
+    return logger
+}()
+
+/// A migrated database of the test's own on the shared server, holding a generated data set written
+/// through the collector's real `BatchWriter`; dropped afterwards.
+struct ReportTestDatabase: Sendable {
+    let client: PostgresClient
+
+    static func with<T: Sendable>(_ body: (ReportTestDatabase) async throws -> T) async throws -> T {
+        let server = try TestEnvironment.databaseURL()
+        let name = "reporter_test_" + UUID().uuidString.prefix(12).lowercased()
+        let admin = try await PostgresConnection.connect(url: server, logger: testLogger)
+        try await admin.execute("CREATE DATABASE \(identifier: name)")
+        let client = PostgresClient(configuration: .init(url: url(server, database: name), maximumConnections: 4), logger: testLogger)
+        do {
+            try await SchemaMigrator(client: client, logger: testLogger).migrate()
+            let database = ReportTestDatabase(client: client)
+            try await database.load()
+            let result = try await body(database)
+            await client.close()
+            try await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+            await admin.close()
+            return result
+        } catch {
+            await client.close()
+            _ = try? await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
+            await admin.close()
+            throw error
+        }
+    }
+
+    /// `server`'s URL with its database replaced by `database`.
+    static func url(_ server: String, database: String) -> String {
+        let query = server.firstIndex(of: "?").map { String(server[$0...]) } ?? ""
+        let base = server.firstIndex(of: "?").map { String(server[..<$0]) } ?? server
+        guard let slash = base.lastIndex(of: "/") else { return base + "/" + database + query }
+        return base[..<slash] + "/" + database + query
+    }
+
+    /// Several weeks of events of all three sources, repeat users and purchases, in collector batches.
+    private func load() async throws {
+        var settings = SampleEventFactory.Settings()
+        settings.usersPerSource = 150
+        settings.days = 35
+        settings.seed = UInt64.random(in: 1...UInt64.max / 2)
+        var factory = SampleEventFactory(settings: settings)
+        let samples = EventSource.allCases.flatMap { source in (0..<2_000).map { _ in factory.next(source: source) } }.shuffled()
+        let events = try samples.enumerated().map { index, sample in
+            ConsumedEvent(
+                event: try EventRecord(decoding: sample.json, format: EventFormat(source: sample.source)),
+                payload: sample.json,
+                partition: KafkaTopicPartition(topic: "events.test", partition: 0),
+                offset: Int64(index)
+            )
+        }
+        let writer = BatchWriter(client: client, groupID: "reporter-test", partitions: EventPartitions(client: client, logger: testLogger))
+        for start in stride(from: 0, to: events.count, by: 800) {
+            let batch = Array(events[start..<min(start + 800, events.count)])
+            _ = try await writer.write(batch, through: [batch[0].partition: batch[batch.count - 1].offset + 1])
+        }
+    }
+}
