@@ -10,14 +10,14 @@ import Postgres
 import Reporter
 import ServiceLifecycle
 
-/// `eventplatform up`: the whole platform in one process: the gateway, one collector per source (each
+/// `eventplatform up`: the whole platform in one process: the gateway, the reporter, one collector per source (each
 /// with its /metrics and health port) and, unless `--no-traffic`, the load generator posting to the
 /// gateway. Ctrl-C (SIGINT) or SIGTERM stops it: the gateway stops accepting and its publisher drains,
 /// then the collectors finish and commit their current batch.
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Run the gateway and a collector per source together, with sample traffic; Ctrl-C stops everything cleanly."
+        abstract: "Run the gateway, a collector per source and the reporter together, with sample traffic; Ctrl-C stops everything cleanly."
     )
 
     @OptionGroup var kafka: KafkaOptions
