@@ -132,22 +132,13 @@ public struct SampleEventFactory: Sendable {
         return Self.iso8601(epochSeconds: seconds, milliseconds: Int(random.next() % 1000))
     }
 
-    /// `2025-01-15T12:00:00.123Z` for a UTC instant (Howard Hinnant's civil-from-days).
+    /// `2025-01-15T12:00:00.123Z` for a UTC instant.
     static func iso8601(epochSeconds: Int64, milliseconds: Int) -> String {
-        let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
-        let secondOfDay = Int(epochSeconds - days * 86_400)
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let day = UTCCalendar.day(ofMicroseconds: epochSeconds * 1_000_000)
+        let secondOfDay = Int(epochSeconds - day * 86_400)
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let millis = String(milliseconds).leftPadded(to: 3)
-        return "\(year)-\(two(Int(month)))-\(two(Int(day)))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)).\(millis)Z"
+        return "\(UTCCalendar.dateText(ofDay: day))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)).\(millis)Z"
     }
 
     private mutating func chance(_ share: Double) -> Bool { Double(random.next() % 1_000_000) / 1_000_000 < share }

@@ -1,4 +1,5 @@
 @testable import Collector
+import EventModel
 import Postgres
 import Testing
 

@@ -1,4 +1,5 @@
 public import Kafka
+import EventModel
 public import Postgres
 
 /// Stores batches of consumed events and the consumer group's progress, all or nothing.

@@ -1,4 +1,5 @@
 public import Logging
+import EventModel
 public import Postgres
 internal import Synchronization
 

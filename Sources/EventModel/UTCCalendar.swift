@@ -56,7 +56,7 @@ public enum UTCCalendar {
     }
 
     /// Year, month and day of a day number (proleptic Gregorian; Howard Hinnant's civil-from-days).
-    static func civil(fromDay day: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    public static func civil(fromDay day: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = day + 719_468
         let era = floorDivide(z, 146_097)
         let dayOfEra = z - era * 146_097
