@@ -64,8 +64,12 @@ import Testing
             let samples = sampleEvents(.tiktok, count: 900)
             let all = try consumed(samples)
             // A zombie instance and the partition's new owner write overlapping ranges at the same time.
+            // Both start at the partition's stored offset (0): a new owner resumes there, so no writer's
+            // range ever starts above the stored offset with a gap below it (the writer skips records
+            // below the stored offset, which relies on that). Whichever commits first, each event is
+            // stored once.
             let early = Array(all[0..<600])
-            let late = Array(all[300..<900])
+            let late = Array(all[0..<900])
             let results = try await withThrowingTaskGroup(of: BatchWriteResult.self) { group in
                 for range in [early, late] {
                     group.addTask { try await writer(database).write(range, through: nextOffsets(range)) }
