@@ -167,7 +167,12 @@ let package = Package(
         ),
 
         // Test support: addresses of the local broker and database (started by scripts/infra.sh).
-        .target(name: "TestInfrastructure", path: "Tests/TestInfrastructure", swiftSettings: strictSwift),
+        .target(
+            name: "TestInfrastructure",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestInfrastructure",
+            swiftSettings: strictSwift
+        ),
 
         .testTarget(
             name: "KafkaTests",

@@ -159,7 +159,7 @@ import Testing
         let server = try await PrivatePostgres.start()
         do {
             let client = PostgresClient(configuration: .init(url: server.url, maximumConnections: 2), logger: testLogger)
-            let database = TestDatabase(name: "postgres", url: server.url, client: client)
+            let database = TestDatabase(url: server.url, client: client)
             let configuration = collectorConfiguration(source: .facebook, topic: topic, database: database, kafka: kafka)
             let collector = Collector(configuration: configuration, logger: testLogger)
             let before = sampleEvents(.facebook, count: 500)

@@ -18,42 +18,18 @@ let testLogger: Logger = {
 
 /// A database of the test's own on the shared server, migrated; dropped afterwards.
 struct TestDatabase: Sendable {
-    let name: String
     let url: String
     let client: PostgresClient
 
     /// Runs `body` with a fresh database, migrated unless `migrated` is false.
     static func with<T: Sendable>(migrated: Bool = true, _ body: (TestDatabase) async throws -> T) async throws -> T {
-        let server = try TestEnvironment.databaseURL()
-        let name = "collector_test_" + UUID().uuidString.prefix(12).lowercased()
-        let admin = try await PostgresConnection.connect(url: server, logger: testLogger)
-        try await admin.execute("CREATE DATABASE \(identifier: name)")
-        let database = TestDatabase(name: name, url: url(server, database: name), client: PostgresClient(
-            configuration: .init(url: url(server, database: name), maximumConnections: 4), logger: testLogger
-        ))
-        do {
+        try await ScratchDatabase.with(prefix: "collector_test", logger: testLogger) { url, client in
+            let database = TestDatabase(url: url, client: client)
             if migrated {
-                try await SchemaMigrator(client: database.client, logger: testLogger).migrate()
+                try await SchemaMigrator(client: client, logger: testLogger).migrate()
             }
-            let result = try await body(database)
-            await database.client.close()
-            try await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
-            await admin.close()
-            return result
-        } catch {
-            await database.client.close()
-            _ = try? await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
-            await admin.close()
-            throw error
+            return try await body(database)
         }
-    }
-
-    /// `server`'s URL with its database replaced by `database`.
-    static func url(_ server: String, database: String) -> String {
-        let query = server.firstIndex(of: "?").map { String(server[$0...]) } ?? ""
-        let base = server.firstIndex(of: "?").map { String(server[..<$0]) } ?? server
-        guard let slash = base.lastIndex(of: "/") else { return base + "/" + database + query }
-        return base[..<slash] + "/" + database + query
     }
 
     /// What is stored, counted several ways.

@@ -19,34 +19,12 @@ struct ReportTestDatabase: Sendable {
     let client: PostgresClient
 
     static func with<T: Sendable>(_ body: (ReportTestDatabase) async throws -> T) async throws -> T {
-        let server = try TestEnvironment.databaseURL()
-        let name = "reporter_test_" + UUID().uuidString.prefix(12).lowercased()
-        let admin = try await PostgresConnection.connect(url: server, logger: testLogger)
-        try await admin.execute("CREATE DATABASE \(identifier: name)")
-        let client = PostgresClient(configuration: .init(url: url(server, database: name), maximumConnections: 4), logger: testLogger)
-        do {
+        try await ScratchDatabase.with(prefix: "reporter_test", logger: testLogger) { _, client in
             try await SchemaMigrator(client: client, logger: testLogger).migrate()
             let database = ReportTestDatabase(client: client)
             try await database.load()
-            let result = try await body(database)
-            await client.close()
-            try await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
-            await admin.close()
-            return result
-        } catch {
-            await client.close()
-            _ = try? await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
-            await admin.close()
-            throw error
+            return try await body(database)
         }
-    }
-
-    /// `server`'s URL with its database replaced by `database`.
-    static func url(_ server: String, database: String) -> String {
-        let query = server.firstIndex(of: "?").map { String(server[$0...]) } ?? ""
-        let base = server.firstIndex(of: "?").map { String(server[..<$0]) } ?? server
-        guard let slash = base.lastIndex(of: "/") else { return base + "/" + database + query }
-        return base[..<slash] + "/" + database + query
     }
 
     /// Several weeks of events of all three sources, repeat users and purchases, in collector batches.
