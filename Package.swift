@@ -88,6 +88,7 @@ let package = Package(
         .target(
             name: "HTTPService",
             dependencies: [
+                "EventModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,6 +136,17 @@ let package = Package(
             swiftSettings: strictSwift
         ),
 
+        // CSV files of product events into Kafka through the publisher library, once per file content.
+        .target(
+            name: "Importer",
+            dependencies: [
+                "EventModel", "EventPublisher", "Postgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+
         // Realistic sample events for the load generator, benchmarks and end-to-end tests.
         .target(name: "LoadGenerator", dependencies: ["EventModel"], swiftSettings: strictSwift),
 
@@ -143,7 +155,7 @@ let package = Package(
             name: "eventplatform",
             dependencies: [
                 "Gateway", "Collector", "Reporter", "Autoscaler", "Kafka", "EventPublisher", "ServiceSupport", "HTTPService",
-                "EventModel", "Postgres", "LoadGenerator",
+                "EventModel", "Postgres", "LoadGenerator", "Importer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -221,6 +233,15 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "ImporterTests",
+            dependencies: [
+                "Importer", "Collector", "TestInfrastructure", "EventModel", "EventPublisher", "Postgres", "Kafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSwift
         ),

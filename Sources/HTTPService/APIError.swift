@@ -1,3 +1,4 @@
+public import EventModel
 public import Hummingbird
 
 /// An error answer of the platform's HTTP services: a status, extra headers (`Retry-After`) and a
@@ -28,4 +29,15 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(status.code) \(message)" }
+}
+
+extension JSONWriter {
+    /// `{"error":"<message>"}`: the body of every error answer of the platform's HTTP services.
+    public static func errorBody(_ message: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: message.utf8.count + 16)
+        writer.appendRaw(#"{"error":"#)
+        writer.appendString(message)
+        writer.appendRaw("}")
+        return writer.bytes
+    }
 }

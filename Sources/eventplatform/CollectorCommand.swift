@@ -28,13 +28,13 @@ struct CollectorCommand: AsyncParsableCommand {
     @Option(help: "Port for /metrics and health; 0 picks a free one. (env: COLLECTOR_PORT, default 9101/9102/9103 by source)")
     var port: Int?
 
-    @Option(help: "Consumer group. (env: COLLECTOR_GROUP, default collector-<source>)")
+    @Option(help: "Consumer group. (env: COLLECTOR_GROUP, default <prefix>collector-<source>)")
     var group: String?
 
-    @Option(help: "Topic to consume. (env: COLLECTOR_TOPIC, default events.<source>)")
+    @Option(help: "Topic to consume. (env: COLLECTOR_TOPIC, default <prefix>events.<source>)")
     var topic: String?
 
-    @Option(help: "Dead-letter topic. (env: COLLECTOR_DLQ_TOPIC, default events.dlq)")
+    @Option(help: "Dead-letter topic. (env: COLLECTOR_DLQ_TOPIC, default <prefix>events.dlq)")
     var dlqTopic: String?
 
     @Option(help: "Partitions of topics the collector creates. (env: KAFKA_PARTITIONS, default 6)")
@@ -69,6 +69,9 @@ struct CollectorCommand: AsyncParsableCommand {
 
         var configuration = CollectorConfiguration(source: source)
         configuration.brokers = kafka.resolvedBrokers
+        configuration.groupID = kafka.collectorGroup(source)
+        configuration.topic = kafka.topics[source]
+        configuration.deadLetterTopic = kafka.topics.deadLetter
         configuration.databaseURL = databaseURL ?? environment["DATABASE_URL"] ?? configuration.databaseURL
         configuration.metricsPort = try port ?? integer("COLLECTOR_PORT", in: environment) ?? configuration.metricsPort
         configuration.groupID = group ?? environment["COLLECTOR_GROUP"] ?? configuration.groupID

@@ -25,7 +25,7 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         ServiceBootstrap.start()
         let logger = Logger(label: "gateway")
-        let (configuration, publisher) = try await options.makeGateway(brokers: kafka.resolvedBrokers, logger: logger)
+        let (configuration, publisher) = try await options.makeGateway(kafka: kafka, logger: logger)
         let app = try buildApplication(configuration: configuration, publisher: publisher, registry: ServiceBootstrap.registry, logger: logger)
         logger.info("gateway listening", metadata: ["port": "\(configuration.port)", "brokers": "\(kafka.resolvedBrokers)"])
         try await app.runService()
@@ -53,9 +53,11 @@ struct GatewayOptions: ParsableArguments {
     var partitions: Int32?
 
     /// The gateway's configuration and its publisher (settings from the environment), topics created.
-    func makeGateway(brokers: String, logger: Logger) async throws -> (GatewayConfiguration, Publisher) {
+    func makeGateway(kafka: KafkaOptions, logger: Logger) async throws -> (GatewayConfiguration, Publisher) {
         let environment = ServiceBootstrap.environment
+        let brokers = kafka.resolvedBrokers
         var configuration = GatewayConfiguration()
+        configuration.topics = kafka.topics
         configuration.port = try port ?? environment.integer("GATEWAY_PORT", default: configuration.port, in: 0...65_535)
         configuration.host = host ?? environment.string("GATEWAY_HOST", default: configuration.host)
         configuration.maximumBodyBytes = try maxBodyBytes

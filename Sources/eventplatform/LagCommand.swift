@@ -25,8 +25,9 @@ struct LagCommand: AsyncParsableCommand {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(brokers: kafka.resolvedBrokers), logger: Logger(label: "lag"))
         let sources = source.flatMap(EventSource.init(rawValue:)).map { [$0] } ?? EventSource.allCases
         for source in sources {
-            let lags = try await admin.lag(group: source.collectorGroup, topics: [source.topic])
-            print("\(source.collectorGroup): total lag \(lags.reduce(0) { $0 + $1.lag })")
+            let group = kafka.collectorGroup(source)
+            let lags = try await admin.lag(group: group, topics: [kafka.topics[source]])
+            print("\(group): total lag \(lags.reduce(0) { $0 + $1.lag })")
             for lag in lags {
                 print("  \(lag.partition): committed \(lag.committed.map(String.init) ?? "-"), end \(lag.end), lag \(lag.lag)")
             }

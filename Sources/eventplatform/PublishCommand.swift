@@ -2,6 +2,7 @@ import ArgumentParser
 import EventModel
 import EventPublisher
 import Foundation
+import Gateway
 import LoadGenerator
 import Logging
 import Synchronization
@@ -21,7 +22,7 @@ struct PublishCommand: AsyncParsableCommand {
     func run() async throws {
         let plan = try load.plan()
         let report = LoadReport()
-        try await plan.run(brokers: kafka.resolvedBrokers, report: report) { print($0) }
+        try await plan.run(brokers: kafka.resolvedBrokers, topics: kafka.topics, report: report) { print($0) }
         print("done: \(report.summary)")
     }
 }
@@ -97,8 +98,12 @@ struct LoadPlan: Sendable {
     var rate: Int
     var settings: SampleEventFactory.Settings
 
-    /// Runs the load, printing a progress line every two seconds through `progress`.
-    func run(brokers: String, report: LoadReport, progress: @escaping @Sendable (String) -> Void) async throws {
+    /// Runs the load, printing a progress line every two seconds through `progress`; sends nothing more
+    /// once `stop` is set.
+    func run(
+        brokers: String, topics: GatewayTopics, report: LoadReport, stop: StopFlag = StopFlag(),
+        progress: @escaping @Sendable (String) -> Void
+    ) async throws {
         let start = ContinuousClock.now
         let deadline = duration > .zero ? start + duration : nil
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -109,9 +114,9 @@ struct LoadPlan: Sendable {
                 }
             }
             if toGateway {
-                try await sendToGateway(report: report, start: start, deadline: deadline)
+                try await sendToGateway(report: report, start: start, deadline: deadline, stop: stop)
             } else {
-                try await sendToKafka(brokers: brokers, report: report, start: start, deadline: deadline)
+                try await sendToKafka(brokers: brokers, topics: topics, report: report, start: start, deadline: deadline, stop: stop)
             }
             group.cancelAll()
         }
@@ -119,7 +124,7 @@ struct LoadPlan: Sendable {
     }
 
     /// Each client generates its share (its own seed) and posts it in requests of `batch` events of one source.
-    private func sendToGateway(report: LoadReport, start: ContinuousClock.Instant, deadline: ContinuousClock.Instant?) async throws {
+    private func sendToGateway(report: LoadReport, start: ContinuousClock.Instant, deadline: ContinuousClock.Instant?, stop: StopFlag) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for clientIndex in 0..<clients {
                 var clientSettings = settings
@@ -128,7 +133,7 @@ struct LoadPlan: Sendable {
                 group.addTask {
                     var factory = SampleEventFactory(settings: clientSettings)
                     var sent = 0
-                    while sent < share, deadline.map({ ContinuousClock.now < $0 }) ?? true {
+                    while sent < share, !stop.isSet, deadline.map({ ContinuousClock.now < $0 }) ?? true {
                         let size = min(batch, share - sent)
                         let source = EventSource.allCases[sent / max(batch, 1) % 3]
                         let events = (0..<size).map { _ in factory.next(source: source) }
@@ -150,7 +155,10 @@ struct LoadPlan: Sendable {
         }
     }
 
-    private func sendToKafka(brokers: String, report: LoadReport, start: ContinuousClock.Instant, deadline: ContinuousClock.Instant?) async throws {
+    private func sendToKafka(
+        brokers: String, topics: GatewayTopics, report: LoadReport, start: ContinuousClock.Instant,
+        deadline: ContinuousClock.Instant?, stop: StopFlag
+    ) async throws {
         var logger = Logger(label: "publish")
         logger.logLevel = .warning
         var configuration = try PublisherConfiguration(environment: ProcessInfo.processInfo.environment)
@@ -159,11 +167,12 @@ struct LoadPlan: Sendable {
         try await withRunningPublisher(configuration, logger: logger) { publisher in
             var factory = SampleEventFactory(settings: settings)
             for index in 0..<count {
+                if stop.isSet { break }
                 if let deadline, ContinuousClock.now >= deadline { break }
                 if rate > 0 { try await Task.sleep(until: start + .seconds(1) / rate * index, clock: .continuous) }
                 let event = factory.next()
                 let record = KafkaProducerRecord(
-                    topic: event.source.topic, key: Array(event.userId.utf8), value: event.json,
+                    topic: topics[event.source], key: Array(event.userId.utf8), value: event.json,
                     headers: [KafkaHeader(name: "correlation-id", value: "load-\(index)"),
                               KafkaHeader(name: "content-type", value: "application/json"),
                               KafkaHeader(name: "schema-version", value: "1")])

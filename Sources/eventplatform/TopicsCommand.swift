@@ -19,7 +19,7 @@ struct TopicsCommand: AsyncParsableCommand {
     func run() async throws {
         let partitions = partitions ?? ProcessInfo.processInfo.environment["KAFKA_PARTITIONS"].flatMap { Int32($0) } ?? 6
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(brokers: kafka.resolvedBrokers), logger: Logger(label: "topics"))
-        let names = EventSource.allCases.map(\.topic) + [EventSource.deadLetterTopic]
+        let names = kafka.topics.all
         try await admin.createTopics(names.map { KafkaNewTopic(name: $0, partitions: partitions) })
         for name in names {
             print("\(name): \(try await admin.partitions(of: name).count) partitions")

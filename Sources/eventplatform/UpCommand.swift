@@ -9,6 +9,7 @@ import Logging
 import Postgres
 import Reporter
 import ServiceLifecycle
+import Synchronization
 
 /// `eventplatform up`: the whole platform in one process: the gateway, the reporter, one collector per source (each
 /// with its /metrics and health port) and, unless `--no-traffic`, the load generator posting to the
@@ -26,6 +27,9 @@ struct UpCommand: AsyncParsableCommand {
 
     @OptionGroup var reporter: ReporterOptions
 
+    @Option(help: "Port of the facebook collector's /metrics; tiktok and app use the next two; 0 picks free ports. (env: COLLECTOR_PORT_BASE, default 9101)")
+    var collectorPortBase: Int?
+
     @Flag(help: "Do not run the load generator.")
     var noTraffic = false
 
@@ -36,15 +40,18 @@ struct UpCommand: AsyncParsableCommand {
         let reporterConfiguration = try reporter.configuration()
         let database = reporterConfiguration.databaseURL
 
-        let (gatewayConfiguration, publisher) = try await gateway.makeGateway(brokers: brokers, logger: logger)
+        let portBase = try collectorPortBase ?? ServiceBootstrap.environment.integer("COLLECTOR_PORT_BASE", default: 9101, in: 0...65_533)
+        let (gatewayConfiguration, publisher) = try await gateway.makeGateway(kafka: kafka, logger: logger)
         let gatewayApp = try buildApplication(
             configuration: gatewayConfiguration, publisher: publisher, registry: ServiceBootstrap.registry, logger: Logger(label: "gateway"))
 
         var services: [any Service] = []
-        for source in EventSource.allCases {
+        for (index, source) in EventSource.allCases.enumerated() {
             var configuration = CollectorConfiguration(source: source)
             configuration.brokers = brokers
             configuration.databaseURL = database
+            configuration.groupID = kafka.collectorGroup(source)
+            configuration.metricsPort = portBase == 0 ? 0 : portBase + index
             configuration.topic = gatewayConfiguration.topics[source]
             configuration.deadLetterTopic = gatewayConfiguration.topics.deadLetter
             let collector = Collector(configuration: configuration, logger: Logger(label: "collector-\(source.rawValue)"))
@@ -64,15 +71,26 @@ struct UpCommand: AsyncParsableCommand {
         var plan = try load.plan()
         plan.client = GatewayLoadClient(baseURL: URL(string: gatewayURL)!, mode: plan.client.mode)
         let trafficPlan = noTraffic ? nil : plan
+        // Ctrl-C stops the traffic from sending more, while requests in flight still get their answer from
+        // the draining gateway, so the summary's accepted count is exact.
+        let shuttingDown = StopFlag()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                defer { shuttingDown.set() }
+                try await group.run()
+            }
             try await waitUntilServing(URL(string: "\(gatewayURL)/health/live")!)
-            printWelcome(gatewayURL: gatewayURL, reporterURL: "http://127.0.0.1:\(reporterConfiguration.port)", databaseURL: database)
+            printWelcome(gatewayURL: gatewayURL, reporterURL: "http://127.0.0.1:\(reporterConfiguration.port)",
+                         collectorPortBase: portBase, databaseURL: database)
             if let trafficPlan {
                 let report = LoadReport()
-                try await trafficPlan.run(brokers: brokers, report: report) { print("traffic: \($0)") }
-                print("traffic done: \(report.summary)")
-                print("the platform keeps running; Ctrl-C stops it")
+                try await trafficPlan.run(brokers: brokers, topics: kafka.topics, report: report, stop: shuttingDown) { print("traffic: \($0)") }
+                if shuttingDown.isSet {
+                    print("traffic stopped: \(report.summary)")
+                } else {
+                    print("traffic done: \(report.summary)")
+                    print("the platform keeps running; Ctrl-C stops it")
+                }
             }
             try await tasks.waitForAll()
         }
@@ -96,13 +114,16 @@ struct UpCommand: AsyncParsableCommand {
         throw ValidationError("the gateway did not start serving at \(url)")
     }
 
-    private func printWelcome(gatewayURL: String, reporterURL: String, databaseURL: String) {
+    private func printWelcome(gatewayURL: String, reporterURL: String, collectorPortBase: Int, databaseURL: String) {
+        let collectors = collectorPortBase == 0
+            ? "free ports (see the log lines)"
+            : "http://127.0.0.1:\(collectorPortBase)/metrics (facebook), :\(collectorPortBase + 1) (tiktok), :\(collectorPortBase + 2) (app)"
         print("""
 
         eventplatform is up
           gateway     \(gatewayURL)   (POST /webhook/events, /webhook/events/bulk, /events; /health/ready; /metrics)
           reporter    \(reporterURL)   (/reports/events, /reports/revenue, /reports/demographics, /reports/funnel, /stats/dau, /stats/top-events, /stats/retention, /openapi.yaml)
-          collectors  http://127.0.0.1:9101/metrics (facebook), :9102 (tiktok), :9103 (app)
+          collectors  \(collectors)
           database    \(databaseURL)
 
         Reports over the sample traffic (its events fall in December 2025):
@@ -115,4 +136,12 @@ struct UpCommand: AsyncParsableCommand {
 
         """)
     }
+}
+
+/// Set once, read from any task: tells the load generator that the platform is shutting down.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
 }

@@ -6,28 +6,10 @@ import Testing
 
 /// The `eventplatform collector` executable, killed and restarted: nothing lost, nothing doubled.
 @Suite struct CollectorProcessTests {
-    /// The executable built next to the test bundle (`.build*/debug/eventplatform`).
-    static func executable() throws -> String {
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var folder = testBinary.deletingLastPathComponent()
-        // The bundle may be a folder (`eventplatformPackageTests.xctest/...`) on some platforms.
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("eventplatform").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            folder = folder.deletingLastPathComponent()
-        }
-        throw MissingExecutable(near: testBinary.path)
-    }
-
-    struct MissingExecutable: Error, CustomStringConvertible {
-        let near: String
-        var description: String { "no eventplatform executable next to \(near): build with --build-tests first" }
-    }
-
     @Test func aCollectorKilledMidStreamAndRestartedStoresExactlyWhatWasPublished() async throws {
         let kafka = try TestKafka()
         let topic = try await kafka.makeTopic("collector-kill")
-        let executable = try Self.executable()
+        let executable = try ChildProcess.eventplatformExecutable()
         try await TestDatabase.with { database in
             let group = TestEnvironment.uniqueName("collector-kill")
             let arguments = [

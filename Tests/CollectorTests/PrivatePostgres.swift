@@ -1,4 +1,5 @@
 import Foundation
+import TestInfrastructure
 
 /// A PostgreSQL server of the test's own (initdb in a temporary folder, its own port), which the test may
 /// stop and start without disturbing the tests that use the shared server.

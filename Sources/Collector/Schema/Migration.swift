@@ -19,7 +19,7 @@ public struct Migration: Sendable, Hashable {
 
 extension Migration {
     /// Every migration of the platform, in version order.
-    public static let all: [Migration] = [rawEvents, aggregates]
+    public static let all: [Migration] = [rawEvents, aggregates, importedFiles]
 
     /// Raw events, the dedupe keys and the collectors' progress.
     ///
@@ -142,5 +142,16 @@ extension Migration {
             PRIMARY KEY (source, user_id)
         );
         CREATE INDEX user_first_seen_week ON user_first_seen (first_week);
+        """)
+
+    /// The CSV files `eventplatform import` has published, by content hash, so a repeat publishes nothing.
+    static let importedFiles = Migration(version: 3, name: "imported files", sql: """
+        CREATE TABLE imported_files (
+            sha256      text PRIMARY KEY,
+            file_name   text NOT NULL,
+            events      bigint NOT NULL,
+            rejected    bigint NOT NULL,
+            imported_at timestamptz NOT NULL DEFAULT now()
+        );
         """)
 }

@@ -17,6 +17,16 @@ public struct JSONWriter: Sendable {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Appends JSON text as it is: a value the caller has already validated.
+    public mutating func appendBytes(_ json: some Sequence<UInt8>) {
+        bytes.append(contentsOf: json)
+    }
+
+    /// Drops what was written after the first `count` bytes: takes back a value that turned out not to belong.
+    public mutating func truncate(to count: Int) {
+        bytes.removeLast(bytes.count - count)
+    }
+
     /// Appends a JSON number.
     public mutating func appendInteger(_ value: Int) {
         bytes.append(contentsOf: String(value).utf8)
@@ -44,13 +54,4 @@ public struct JSONWriter: Sendable {
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// `{"error":"<message>"}`: the body of every error answer of the platform's HTTP services.
-    public static func errorBody(_ message: String) -> [UInt8] {
-        var writer = JSONWriter(capacity: message.utf8.count + 16)
-        writer.appendRaw(#"{"error":"#)
-        writer.appendString(message)
-        writer.appendRaw("}")
-        return writer.bytes
-    }
 }

@@ -1,15 +1,15 @@
-import Foundation
+public import Foundation
 
 /// A process the test starts with posix_spawn and may kill; output goes to a log file.
 ///
 /// posix_spawn and waitpid rather than Foundation's `Process`, whose `waitUntilExit` can miss the exit
 /// when called from Swift concurrency's threads on Linux. Blocking waits run on a thread of their own.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     // Only touched by the test that owns the process, one call at a time.
-    private(set) var pid: pid_t
-    let logPath: String
+    public private(set) var pid: pid_t
+    public let logPath: String
 
-    init(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment, logPath: String) throws {
+    public init(_ arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment, logPath: String) throws {
         self.logPath = logPath
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
@@ -26,20 +26,20 @@ final class ChildProcess: @unchecked Sendable {
         pid = child
     }
 
-    struct SpawnFailed: Error, CustomStringConvertible {
+    public struct SpawnFailed: Error, CustomStringConvertible {
         let command: String
         let code: Int32
-        var description: String { "cannot start \(command): error \(code)" }
+        public var description: String { "cannot start \(command): error \(code)" }
     }
 
     /// Sends `signal` and waits for the exit; returns the raw wait status.
     @discardableResult
-    func stop(_ signal: Int32) async -> Int32 {
+    public func stop(_ signal: Int32) async -> Int32 {
         kill(pid, signal)
         return await waitForExit()
     }
 
-    func waitForExit() async -> Int32 {
+    public func waitForExit() async -> Int32 {
         let pid = self.pid
         return await withCheckedContinuation { continuation in
             Thread.detachNewThread {
@@ -50,8 +50,26 @@ final class ChildProcess: @unchecked Sendable {
         }
     }
 
+    /// The `eventplatform` executable built next to the test bundle (`.build*/debug/eventplatform`).
+    public static func eventplatformExecutable() throws -> String {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = testBinary.deletingLastPathComponent()
+        // The bundle may be a folder (`eventplatformPackageTests.xctest/...`) on some platforms.
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("eventplatform").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        throw MissingExecutable(near: testBinary.path)
+    }
+
+    public struct MissingExecutable: Error, CustomStringConvertible {
+        let near: String
+        public var description: String { "no eventplatform executable next to \(near): build with --build-tests first" }
+    }
+
     /// Runs a command to completion and returns its exit code.
-    static func run(_ arguments: [String], logPath: String = "/dev/null") async throws -> Int32 {
+    public static func run(_ arguments: [String], logPath: String = "/dev/null") async throws -> Int32 {
         let process = try ChildProcess(arguments, logPath: logPath)
         let status = await process.waitForExit()
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
@@ -59,7 +77,7 @@ final class ChildProcess: @unchecked Sendable {
 }
 
 /// A TCP port on 127.0.0.1 that nobody listens on right now.
-func freePort() throws -> Int {
+public func freePort() throws -> Int {
     let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(socket) }
     var address = sockaddr_in()
