@@ -245,6 +245,12 @@ let package = Package(
             ],
             swiftSettings: strictSwift
         ),
+        // Runs the built `eventplatform` executable as a user would.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TestInfrastructure", "Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "EventModel"], swiftSettings: strictSwift),
         .testTarget(name: "AutoscalerTests", dependencies: ["Autoscaler"], swiftSettings: strictSwift),
         .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport"], swiftSettings: strictSwift),

@@ -20,6 +20,7 @@ struct PublishCommand: AsyncParsableCommand {
     @OptionGroup var load: LoadOptions
 
     func run() async throws {
+        ServiceBootstrap.lineBufferedOutput()
         let plan = try load.plan()
         let report = LoadReport()
         try await plan.run(brokers: kafka.resolvedBrokers, topics: kafka.topics, report: report) { print($0) }

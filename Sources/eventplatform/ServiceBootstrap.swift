@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+// `stdout` is a C global that Swift 6 cannot prove safe; it is only configured once, before any output.
+@preconcurrency import Glibc
+#endif
 import Foundation
 import Logging
 import Metrics
@@ -11,6 +15,7 @@ enum ServiceBootstrap {
     static let registry = PrometheusCollectorRegistry()
 
     private static let once: Void = {
+        lineBufferedOutput()
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -23,6 +28,12 @@ enum ServiceBootstrap {
         factory.valueHistogramBuckets["publisher_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 5_000]
         MetricsSystem.bootstrap(factory)
     }()
+
+    /// Makes standard output line-buffered: progress lines must reach a log file or pipe as they happen,
+    /// not when the buffer fills.
+    static func lineBufferedOutput() {
+        setvbuf(stdout, nil, _IOLBF, 0)
+    }
 
     /// Bootstraps logging (level from `LOG_LEVEL`, default info) and metrics, once per process.
     static func start() {

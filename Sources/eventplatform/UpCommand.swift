@@ -63,37 +63,21 @@ struct UpCommand: AsyncParsableCommand {
             logger: Logger(label: "reporter"))
         services.append(Reporter.buildApplication(
             configuration: reporterConfiguration, client: reportsDatabase, registry: ServiceBootstrap.registry, logger: Logger(label: "reporter")))
-        // Shutdown runs in reverse order: the gateway (and its publisher) first, then the reporter and the collectors.
-        services.append(gatewayApp)
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-
         let gatewayURL = "http://127.0.0.1:\(gatewayConfiguration.port)"
+        let welcome = Welcome(
+            gatewayURL: gatewayURL, reporterURL: "http://127.0.0.1:\(reporterConfiguration.port)",
+            collectorPortBase: portBase, databaseURL: database)
         var plan = try load.plan()
         plan.client = GatewayLoadClient(baseURL: URL(string: gatewayURL)!, mode: plan.client.mode)
-        let trafficPlan = noTraffic ? nil : plan
-        // Ctrl-C stops the traffic from sending more, while requests in flight still get their answer from
-        // the draining gateway, so the summary's accepted count is exact.
-        let shuttingDown = StopFlag()
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                defer { shuttingDown.set() }
-                try await group.run()
-            }
-            try await waitUntilServing(URL(string: "\(gatewayURL)/health/live")!)
-            printWelcome(gatewayURL: gatewayURL, reporterURL: "http://127.0.0.1:\(reporterConfiguration.port)",
-                         collectorPortBase: portBase, databaseURL: database)
-            if let trafficPlan {
-                let report = LoadReport()
-                try await trafficPlan.run(brokers: brokers, topics: kafka.topics, report: report, stop: shuttingDown) { print("traffic: \($0)") }
-                if shuttingDown.isSet {
-                    print("traffic stopped: \(report.summary)")
-                } else {
-                    print("traffic done: \(report.summary)")
-                    print("the platform keeps running; Ctrl-C stops it")
-                }
-            }
-            try await tasks.waitForAll()
-        }
+        let traffic = TrafficService(plan: noTraffic ? nil : plan, brokers: brokers, topics: kafka.topics, welcome: welcome)
+
+        // Shutdown runs in reverse order: the traffic first, then the gateway (and its publisher), then the
+        // reporter and the collectors. The traffic may end before the others: that does not stop them.
+        services.append(gatewayApp)
+        let configurations = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
+            + [.init(service: traffic, successTerminationBehavior: .ignore)]
+        let group = ServiceGroup(configuration: .init(services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
         await reportsDatabase.close()
     }
 
@@ -104,21 +88,28 @@ struct UpCommand: AsyncParsableCommand {
         router.addMetricsRoute(ServiceBootstrap.registry)
         return Application(router: router, configuration: .init(address: .hostname("0.0.0.0", port: port), serverName: "collector"))
     }
+}
 
-    private func waitUntilServing(_ url: URL) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if await GatewayLoadClient.isServing(url) { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("the gateway did not start serving at \(url)")
-    }
+/// Set once, read from any task: tells the load generator that the platform is shutting down.
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
 
-    private func printWelcome(gatewayURL: String, reporterURL: String, collectorPortBase: Int, databaseURL: String) {
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// What `up` prints once the gateway serves: the URLs and example requests.
+struct Welcome: Sendable {
+    var gatewayURL: String
+    var reporterURL: String
+    var collectorPortBase: Int
+    var databaseURL: String
+
+    func print() {
         let collectors = collectorPortBase == 0
             ? "free ports (see the log lines)"
             : "http://127.0.0.1:\(collectorPortBase)/metrics (facebook), :\(collectorPortBase + 1) (tiktok), :\(collectorPortBase + 2) (app)"
-        print("""
+        Swift.print("""
 
         eventplatform is up
           gateway     \(gatewayURL)   (POST /webhook/events, /webhook/events/bulk, /events; /health/ready; /metrics)
@@ -138,10 +129,40 @@ struct UpCommand: AsyncParsableCommand {
     }
 }
 
-/// Set once, read from any task: tells the load generator that the platform is shutting down.
-final class StopFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
+/// The load generator as a service of `up`: waits until the gateway serves, prints the welcome, then
+/// sends its plan. On Ctrl-C it is the first to stop: it sends nothing more, while requests in flight
+/// still get their answer from the draining gateway, so the summary's accepted count is exact.
+struct TrafficService: Service {
+    var plan: LoadPlan?
+    var brokers: String
+    var topics: GatewayTopics
+    var welcome: Welcome
 
-    func set() { flag.store(true, ordering: .relaxed) }
-    var isSet: Bool { flag.load(ordering: .relaxed) }
+    func run() async throws {
+        try await waitUntilServing(URL(string: "\(welcome.gatewayURL)/health/live")!)
+        welcome.print()
+        guard let plan else { return }
+        let stop = StopFlag()
+        let report = LoadReport()
+        try await withGracefulShutdownHandler {
+            try await plan.run(brokers: brokers, topics: topics, report: report, stop: stop) { print("traffic: \($0)") }
+        } onGracefulShutdown: {
+            stop.set()
+        }
+        if stop.isSet {
+            print("traffic stopped: \(report.summary)")
+        } else {
+            print("traffic done: \(report.summary)")
+            print("the platform keeps running; Ctrl-C stops it")
+        }
+    }
+
+    private func waitUntilServing(_ url: URL) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if await GatewayLoadClient.isServing(url) { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("the gateway did not start serving at \(url)")
+    }
 }
