@@ -202,21 +202,13 @@ enum ReportAnswer {
 
     /// `value` as the answer to `request`: CSV when the client accepts `text/csv` (and not JSON first),
     /// JSON otherwise.
-    static func response(_ value: some Encodable & CSVTable, to request: Request) throws -> Response {
+    static func rendered(_ value: some Encodable & CSVTable, to request: Request) throws -> RenderedReport {
         if prefersCSV(request.headers[.accept] ?? "") {
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/csv; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(string: CSV.text(value.csvRows)))
-            )
+            return RenderedReport(contentType: "text/csv; charset=utf-8", body: ByteBuffer(string: CSV.text(value.csvRows)))
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value)))
-        )
+        return RenderedReport(contentType: "application/json", body: ByteBuffer(bytes: try encoder.encode(value)))
     }
 }
 

@@ -23,7 +23,9 @@ public func buildApplication(
     logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: makeRouter(client: client, registry: registry, metrics: ReporterMetrics(factory: metricsFactory)),
+        router: makeRouter(
+            client: client, registry: registry, metrics: ReporterMetrics(factory: metricsFactory),
+            cacheTimeToLive: configuration.cacheTimeToLive),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "eventplatform-reporter"
@@ -32,9 +34,13 @@ public func buildApplication(
     )
 }
 
-/// The reporter's routes; tests drive it with `app.test(.router)`.
-func makeRouter(client: PostgresClient, registry: PrometheusCollectorRegistry, metrics: ReporterMetrics) -> Router<ReporterRequestContext> {
+/// The reporter's routes; tests drive it with `app.test(.router)`. Answers are kept for
+/// `cacheTimeToLive` (zero: every request queries).
+func makeRouter(
+    client: PostgresClient, registry: PrometheusCollectorRegistry, metrics: ReporterMetrics, cacheTimeToLive: Duration = .zero
+) -> Router<ReporterRequestContext> {
     let store = ReportStore(client: client)
+    let cache = cacheTimeToLive > .zero ? ReportCache(timeToLive: cacheTimeToLive) : nil
     let router = Router(context: ReporterRequestContext.self)
     router.middlewares.add(CorrelationIDMiddleware<ReporterRequestContext>())
     router.addHealthRoutes {
@@ -52,9 +58,18 @@ func makeRouter(client: PostgresClient, registry: PrometheusCollectorRegistry, m
         router.get(RouterPath(route.path)) { request, _ in
             let start = ContinuousClock.now
             do {
-                let response = try await answer(route, request: request, store: store)
-                metrics.record(route, status: Int(response.status.code), duration: ContinuousClock.now - start)
-                return response
+                let report: RenderedReport
+                if let cache {
+                    let (cached, hit) = try await cache.answer(for: cacheKey(route, request: request)) {
+                        try await answer(route, request: request, store: store)
+                    }
+                    report = cached
+                    metrics.recordCache(route, hit: hit)
+                } else {
+                    report = try await answer(route, request: request, store: store)
+                }
+                metrics.record(route, status: 200, duration: ContinuousClock.now - start)
+                return Response(status: .ok, headers: [.contentType: report.contentType], body: ResponseBody(byteBuffer: report.body))
             } catch let error as any HTTPResponseError {
                 metrics.record(route, status: Int(error.status.code), duration: ContinuousClock.now - start)
                 throw error
@@ -68,35 +83,41 @@ func makeRouter(client: PostgresClient, registry: PrometheusCollectorRegistry, m
     return router
 }
 
+/// Identical requests share a key: the route, the query parameters in name order and the format asked for.
+private func cacheKey(_ route: ReportRoute, request: Request) -> String {
+    let query = request.uri.queryParameters.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "&")
+    return "\(route.rawValue)?\(query)|\(ReportAnswer.prefersCSV(request.headers[.accept] ?? "") ? "csv" : "json")"
+}
+
 /// The answer to one report request: parameters checked first (a 400 never touches the database).
-private func answer(_ route: ReportRoute, request: Request, store: ReportStore) async throws -> Response {
+private func answer(_ route: ReportRoute, request: Request, store: ReportStore) async throws -> RenderedReport {
     let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
     func parameters() throws -> ReportParameters { try ReportParameters(query: query, route: route) }
     switch route {
     case .events:
         let parameters = try parameters()
-        return try ReportAnswer.response(
+        return try ReportAnswer.rendered(
             ReportAnswer.Events(try await store.eventCounts(parameters), grouped: parameters.groupBy != nil), to: request)
     case .revenue:
         let parameters = try parameters()
-        return try ReportAnswer.response(
+        return try ReportAnswer.rendered(
             ReportAnswer.Revenue(try await store.revenue(parameters), grouped: parameters.groupBy != nil), to: request)
     case .funnel:
-        return try ReportAnswer.response(ReportAnswer.Funnel(try await store.funnel(parameters())), to: request)
+        return try ReportAnswer.rendered(ReportAnswer.Funnel(try await store.funnel(parameters())), to: request)
     case .demographics:
         let parameters = try parameters()
-        return try ReportAnswer.response(
+        return try ReportAnswer.rendered(
             ReportAnswer.Demographics(try await store.demographics(parameters), source: parameters.source), to: request)
     case .dau:
-        return try ReportAnswer.response(try await store.dailyActiveUsers(parameters()).map {
+        return try ReportAnswer.rendered(try await store.dailyActiveUsers(parameters()).map {
             ReportAnswer.DailyUsers(date: $0.key ?? "", uniqueUsers: $0.value)
         }, to: request)
     case .topEvents:
-        return try ReportAnswer.response(try await store.topEvents(parameters()).map {
+        return try ReportAnswer.rendered(try await store.topEvents(parameters()).map {
             ReportAnswer.EventTypeCount(eventType: $0.key ?? "", count: $0.value)
         }, to: request)
     case .retention:
-        return try ReportAnswer.response(
+        return try ReportAnswer.rendered(
             RetentionTable(cohorts: try await store.retention(RetentionParameters(query: query)).map(ReportAnswer.Retention.init)), to: request)
     }
 }

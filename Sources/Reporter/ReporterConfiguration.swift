@@ -11,6 +11,9 @@ public struct ReporterConfiguration: Sendable, Hashable {
     /// The longest a report query may run before PostgreSQL cancels it (`statement_timeout`), so that a
     /// runaway range cannot hold a connection and the pool stays available.
     public var statementTimeout: Duration = .seconds(5)
+    /// How long an answer is reused for identical requests; zero turns caching off. An answer is at most
+    /// this old (plus its query's duration) when served.
+    public var cacheTimeToLive: Duration = .seconds(1)
 
     public init() {}
 

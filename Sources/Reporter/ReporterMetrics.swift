@@ -7,6 +7,7 @@ public final class ReporterMetrics: Sendable {
     private let factory: any MetricsFactory
     private let requests = Mutex<[String: Counter]>([:])
     private let durations: [ReportRoute: Metrics.Timer]
+    private let cacheHits: [ReportRoute: Counter]
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
@@ -16,6 +17,16 @@ public final class ReporterMetrics: Sendable {
                 label: "reporter_report_duration_seconds", dimensions: [("report", route.metricLabel)], factory: factory)
         }
         self.durations = durations
+        var cacheHits: [ReportRoute: Counter] = [:]
+        for route in ReportRoute.allCases {
+            cacheHits[route] = Counter(label: "reporter_cache_hits_total", dimensions: [("report", route.metricLabel)], factory: factory)
+        }
+        self.cacheHits = cacheHits
+    }
+
+    /// Counts an answer served from the cache (`reporter_cache_hits_total{report}`, beside the contract's names).
+    func recordCache(_ route: ReportRoute, hit: Bool) {
+        if hit { cacheHits[route]?.increment() }
     }
 
     /// Counts one answer of `route` with HTTP status `status` and records how long it took.

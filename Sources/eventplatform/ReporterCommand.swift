@@ -51,6 +51,9 @@ struct ReporterOptions: ParsableArguments {
     @Option(help: "Longest a report query may run, in ms. (env: REPORTER_STATEMENT_TIMEOUT_MS, default 5000)")
     var statementTimeoutMs: Int?
 
+    @Option(help: "Milliseconds an answer is reused for identical requests; 0 = no caching. (env: REPORTER_CACHE_TTL_MS, default 1000)")
+    var cacheTtlMs: Int?
+
     /// The reporter's configuration from these options and the environment.
     func configuration() throws -> ReporterConfiguration {
         let environment = ServiceBootstrap.environment
@@ -68,6 +71,11 @@ struct ReporterOptions: ParsableArguments {
         } else {
             configuration.statementTimeout = try environment.milliseconds(
                 "REPORTER_STATEMENT_TIMEOUT_MS", default: configuration.statementTimeout, in: 1...600_000)
+        }
+        configuration.cacheTimeToLive = .milliseconds(
+            try cacheTtlMs ?? environment.integer("REPORTER_CACHE_TTL_MS", default: 1_000, in: 0...3_600_000))
+        guard (0...3_600_000).contains(configuration.cacheTimeToLive / .milliseconds(1)) else {
+            throw ValidationError("--cache-ttl-ms must be from 0 to 3600000")
         }
         return configuration
     }

@@ -60,6 +60,30 @@ import Testing
         }
     }
 
+    /// Ctrl-C right after start, while the collector still joins its group: the next collector of the group
+    /// must get the partitions (on the local broker, leaving in the middle of a join blocked the group for minutes).
+    @Test func aCollectorStoppedWhileJoiningLeavesTheGroupUsable() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-join")
+        let samples = sampleEvents(.app, count: 300)
+        try await kafka.publish(samples, to: topic)
+        try await TestDatabase.with { database in
+            let configuration = collectorConfiguration(source: .app, topic: topic, database: database, kafka: kafka)
+            let first = Collector(configuration: configuration, logger: testLogger)
+            try await withCollectors([first]) {
+                // Stop as soon as it subscribed, long before the ~5 s join completes.
+                let ready = try await eventually(timeout: .seconds(30)) { first.isReady }
+                #expect(ready)
+            }
+            let group = configuration.groupID
+            try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                let stored = try await eventually(timeout: .seconds(60)) { try await Self.handled(database, group: group) == 300 }
+                #expect(stored, "the next collector of the group got no partitions")
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+        }
+    }
+
     @Test func poisonRecordsLandInTheDeadLetterTopicWhileTheRestFlowsOn() async throws {
         let kafka = try TestKafka()
         let topic = try await kafka.makeTopic("collector-poison")

@@ -26,6 +26,8 @@ struct CollectorLoop {
 
     /// Partitions assigned to this member.
     private var owned: Set<KafkaTopicPartition> = []
+    /// True while the member waits for an assignment: from the subscription, and after losing all its partitions.
+    private var joining = true
     /// Owned partitions that must be moved to their stored offset before their records are accepted.
     private var unpositioned: Set<KafkaTopicPartition> = []
     /// The lowest offset dropped unread per unpositioned partition: where to resume when PostgreSQL has
@@ -87,6 +89,22 @@ struct CollectorLoop {
         if !pending.isEmpty {
             try await flush()
         }
+        try await finishJoining()
+    }
+
+    /// A member stopped while still joining its group polls on until the join completes (at most the session
+    /// timeout and a little more) before it leaves: the local broker keeps a group whose member left in the
+    /// middle of a join stuck for minutes, so the next collector of the source would get no partitions.
+    /// Leaving after the join is clean on every broker. Records polled meanwhile are not stored; the next
+    /// owner reads them from the stored offsets.
+    private mutating func finishJoining() async throws {
+        let deadline = ContinuousClock.now + configuration.sessionTimeout + .seconds(5)
+        if joining { logger.info("stopping after the group join completes") }
+        while joining, ContinuousClock.now < deadline {
+            try Task.checkCancellation()
+            _ = try await consumer.poll(maxRecords: 1, timeout: .milliseconds(100))
+            applyRebalances()
+        }
     }
 
     // MARK: Partitions
@@ -95,6 +113,7 @@ struct CollectorLoop {
         for event in rebalances.drain() {
             switch event {
             case .assigned(let assigned):
+                joining = false
                 owned.formUnion(assigned)
                 unpositioned.formUnion(assigned)
                 for partition in assigned {
@@ -107,6 +126,7 @@ struct CollectorLoop {
             case .revoked(let revoked):
                 let revokedSet = Set(revoked)
                 owned.subtract(revokedSet)
+                joining = owned.isEmpty
                 unpositioned.subtract(revokedSet)
                 paused.subtract(revokedSet)
                 for partition in revoked {

@@ -1,0 +1,121 @@
+import NIOCore
+import Synchronization
+
+/// Answers of identical report requests, kept for a short time so that many dashboards asking the same
+/// question cost one query.
+///
+/// An answer is served for `timeToLive` after its query finished, so it is at most `timeToLive` (plus the
+/// query's own duration) behind the aggregates. Concurrent requests for an answer that is being computed
+/// wait for that one query instead of running their own. Errors are not kept. At most `capacity` answers
+/// are kept; expired ones go first.
+final class ReportCache: Sendable {
+    let timeToLive: Duration
+    let capacity: Int
+    private let state = Mutex<[String: Entry]>([:])
+
+    private enum Entry {
+        case ready(RenderedReport, expires: ContinuousClock.Instant)
+        case computing(waiters: [CheckedContinuation<RenderedReport, any Error>])
+    }
+
+    private enum Lookup {
+        case hit(RenderedReport)
+        case wait
+        case compute
+    }
+
+    init(timeToLive: Duration, capacity: Int = 1_024) {
+        self.timeToLive = timeToLive
+        self.capacity = capacity
+    }
+
+    /// The answer for `key`: kept, being computed by another request, or computed now with `compute`.
+    /// `hit` is false only for the request that ran the query.
+    func answer(for key: String, compute: () async throws -> RenderedReport) async throws -> (report: RenderedReport, hit: Bool) {
+        while true {
+            let now = ContinuousClock.now
+            let lookup = state.withLock { entries -> Lookup in
+                switch entries[key] {
+                case .ready(let report, let expires) where expires > now: return .hit(report)
+                case .computing: return .wait
+                case .ready, nil:
+                    entries[key] = .computing(waiters: [])
+                    return .compute
+                }
+            }
+            switch lookup {
+            case .hit(let report):
+                return (report, true)
+            case .wait:
+                if let report = try await waitForComputation(of: key) { return (report, true) }
+            case .compute:
+                return (try await computeAndShare(key, compute), false)
+            }
+        }
+    }
+
+    /// Waits for the request computing `key`; nil when it finished before this one could wait (look again).
+    private func waitForComputation(of key: String) async throws -> RenderedReport? {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let registered = state.withLock { entries in
+                    guard case .computing(var waiters) = entries[key] else { return false }
+                    waiters.append(continuation)
+                    entries[key] = .computing(waiters: waiters)
+                    return true
+                }
+                if !registered { continuation.resume(throwing: FinishedBeforeWaiting()) }
+            }
+        } catch is FinishedBeforeWaiting {
+            return nil
+        }
+    }
+
+    private struct FinishedBeforeWaiting: Error {}
+
+    private func computeAndShare(_ key: String, _ compute: () async throws -> RenderedReport) async throws -> RenderedReport {
+        let result: Result<RenderedReport, any Error>
+        do {
+            result = .success(try await compute())
+        } catch {
+            result = .failure(error)
+        }
+        let waiters = state.withLock { entries -> [CheckedContinuation<RenderedReport, any Error>] in
+            guard case .computing(let waiters) = entries[key] else { return [] }
+            switch result {
+            case .success(let report):
+                entries[key] = .ready(report, expires: .now + timeToLive)
+                evictIfFull(&entries)
+            case .failure:
+                entries[key] = nil
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+        return try result.get()
+    }
+
+    private func evictIfFull(_ entries: inout [String: Entry]) {
+        guard entries.count > capacity else { return }
+        let now = ContinuousClock.now
+        let expired = entries.compactMap { key, entry -> String? in
+            if case .ready(_, let expires) = entry, expires <= now { return key }
+            return nil
+        }
+        for key in expired { entries[key] = nil }
+        // Still full: drop the answers that expire soonest.
+        if entries.count > capacity {
+            let ready = entries.compactMap { key, entry -> (String, ContinuousClock.Instant)? in
+                if case .ready(_, let expires) = entry { return (key, expires) }
+                return nil
+            }.sorted { $0.1 < $1.1 }
+            for (key, _) in ready.prefix(entries.count - capacity) { entries[key] = nil }
+        }
+    }
+}
+
+/// A report rendered for the client: its content type and body, ready to be sent or kept.
+struct RenderedReport: Sendable {
+    var contentType: String
+    var body: ByteBuffer
+}
