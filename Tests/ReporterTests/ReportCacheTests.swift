@@ -1,0 +1,112 @@
+import Foundation
+import HummingbirdTesting
+import Hummingbird
+import NIOCore
+import Postgres
+import Prometheus
+@testable import Reporter
+import TestInfrastructure
+import Testing
+
+@Suite struct ReportCacheTests {
+    private static func report(_ text: String) -> RenderedReport {
+        RenderedReport(contentType: "text/plain", body: ByteBuffer(string: text))
+    }
+
+    @Test func concurrentIdenticalRequestsShareOneComputation() async throws {
+        let cache = ReportCache(timeToLive: .seconds(60))
+        let computations = Locked(0)
+        let (gate, open) = AsyncStream.makeStream(of: Void.self)
+        let results = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+            for _ in 0..<50 {
+                group.addTask {
+                    let (report, hit) = try await cache.answer(for: "k") {
+                        computations.withLock { $0 += 1 }
+                        for await _ in gate { break }
+                        return Self.report("answer")
+                    }
+                    return (String(buffer: report.body), hit)
+                }
+            }
+            // Without sharing, the 50 tasks would all be computing now: give them half a second to show it.
+            let deadline = ContinuousClock.now + .milliseconds(500)
+            while ContinuousClock.now < deadline, computations.value <= 1 { await Task.yield() }
+            open.finish()
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(computations.value == 1)
+        #expect(results.allSatisfy { $0.0 == "answer" })
+        #expect(results.filter { !$0.1 }.count == 1, "exactly one request ran the query")
+    }
+
+    @Test func answersExpireAndErrorsAreNotKept() async throws {
+        let cache = ReportCache(timeToLive: .milliseconds(50))
+        let computations = Locked(0)
+        let compute = { @Sendable () async throws -> RenderedReport in
+            Self.report("v\(computations.withLock { $0 += 1; return $0 })")
+        }
+        #expect(String(buffer: try await cache.answer(for: "k", compute: compute).report.body) == "v1")
+        #expect(String(buffer: try await cache.answer(for: "k", compute: compute).report.body) == "v1")
+        #expect(String(buffer: try await cache.answer(for: "other", compute: compute).report.body) == "v2")
+        // Expired after 50 ms: poll until the answer is computed again.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var latest = ""
+        while ContinuousClock.now < deadline, latest != "v3" {
+            latest = String(buffer: try await cache.answer(for: "k", compute: compute).report.body)
+        }
+        #expect(latest == "v3")
+
+        struct Failure: Error {}
+        await #expect(throws: Failure.self) { try await cache.answer(for: "bad") { throw Failure() } }
+        #expect(String(buffer: try await cache.answer(for: "bad", compute: compute).report.body) == "v4")
+    }
+
+    @Test func keptAnswersAreBounded() async throws {
+        let cache = ReportCache(timeToLive: .seconds(60), capacity: 3)
+        let computations = Locked(0)
+        let compute = { @Sendable () async throws -> RenderedReport in
+            computations.withLock { $0 += 1 }
+            return Self.report("x")
+        }
+        for key in ["a", "b", "c", "d"] { _ = try await cache.answer(for: key, compute: compute) }
+        _ = try await cache.answer(for: "a", compute: compute)
+        #expect(computations.value == 5, "the earliest-expiring answer was dropped for the fourth")
+    }
+
+    /// Through the router and a real database: a kept answer hides a change for at most its time to live;
+    /// without caching the change shows at once.
+    @Test func theRouterServesKeptAnswersUntilTheyExpire() async throws {
+        try await ReportTestDatabase.with { database in
+            let uri = "/reports/events?from=2025-11-01&to=2026-02-01"
+            func total(_ ttl: Duration, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+                let registry = PrometheusCollectorRegistry()
+                let router = makeRouter(
+                    client: database.client, registry: registry,
+                    metrics: ReporterMetrics(factory: PrometheusMetricsFactory(registry: registry)), cacheTimeToLive: ttl)
+                try await Application(router: router, logger: testLogger).test(.router) { try await body($0) }
+            }
+            @Sendable func read(_ client: any TestClientProtocol, _ uri: String) async throws -> Int {
+                let response = try await client.execute(uri: uri, method: .get)
+                let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
+                return object?["total"] as? Int ?? -1
+            }
+            let insert: PostgresQuery = """
+                INSERT INTO event_counts_hourly (hour, source, event_type, funnel_stage, events)
+                VALUES ('2025-12-15T10:00:00Z', 'app', 'cache_probe', NULL, 7)
+                """
+            try await total(.seconds(600)) { client in
+                let before = try await read(client, uri)
+                _ = try await database.client.execute(insert)
+                #expect(try await read(client, uri) == before, "the kept answer is served")
+                #expect(try await read(client, uri + "&source=app") > 0)
+                let csv = try await client.execute(uri: uri, method: .get, headers: [.accept: "text/csv"])
+                #expect(String(buffer: csv.body) == "total\r\n\(before + 7)\r\n", "CSV is its own answer, computed now")
+            }
+            try await total(.zero) { client in
+                let now = try await read(client, uri)
+                _ = try await database.client.execute("UPDATE event_counts_hourly SET events = 8 WHERE event_type = 'cache_probe'")
+                #expect(try await read(client, uri) == now + 1, "without caching every request reads the aggregates")
+            }
+        }
+    }
+}
