@@ -15,21 +15,34 @@ public struct ReporterConfiguration: Sendable, Hashable {
     /// this old (plus its query's duration) when served.
     public var cacheTimeToLive: Duration = .seconds(1)
 
+    /// The role every session takes on (`SET ROLE` at connection start), one that can only read; created by
+    /// the schema migrations. Nil keeps the login user's own rights (then give the reporter a login that
+    /// can only read).
+    public var readerRole: String? = "eventplatform_reader"
+
     public init() {}
 
-    /// ``databaseURL`` with the statement timeout and read-only transactions set for every connection
-    /// of the pool, through libpq's `options` parameter (as if each connection ran `SET statement_timeout`
-    /// and `SET default_transaction_read_only = on` as it starts). Read-only sessions are a second guard
-    /// beside a database role that can only read.
+    /// ``databaseURL`` with the statement timeout, read-only transactions and the reader role set for every
+    /// connection of the pool, through libpq's `options` parameter (as if each connection ran
+    /// `SET statement_timeout`, `SET default_transaction_read_only = on` and `SET ROLE` as it starts).
+    /// Read-only sessions are a second guard beside the role that can only read.
     public var connectionURL: String {
         let (seconds, attoseconds) = statementTimeout.components
         let milliseconds = max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+        var settings = ["statement_timeout=\(milliseconds)", "default_transaction_read_only=on"]
+        if let readerRole { settings.append("role=\(readerRole)") }
         guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") else {
             // key=value form
-            return databaseURL + " options='-c statement_timeout=\(milliseconds) -c default_transaction_read_only=on'"
+            return databaseURL + " options='" + settings.map { "-c " + $0 }.joined(separator: " ") + "'"
         }
         let separator = databaseURL.contains("?") ? "&" : "?"
-        return databaseURL + separator
-            + "options=-c%20statement_timeout%3D\(milliseconds)%20-c%20default_transaction_read_only%3Don"
+        return databaseURL + separator + "options="
+            + settings.map { "-c%20" + $0.replacingOccurrences(of: "=", with: "%3D") }.joined(separator: "%20")
+    }
+
+    /// Whether `name` can be a role here: a plain lower-case SQL identifier (it goes into connection options).
+    public static func isValidRoleName(_ name: String) -> Bool {
+        guard let first = name.first, first == "_" || ("a"..."z").contains(first) else { return false }
+        return name.count <= 63 && name.allSatisfy { $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0) }
     }
 }

@@ -51,6 +51,9 @@ struct ReporterOptions: ParsableArguments {
     @Option(help: "Longest a report query may run, in ms. (env: REPORTER_STATEMENT_TIMEOUT_MS, default 5000)")
     var statementTimeoutMs: Int?
 
+    @Option(help: "Role the sessions take on, one that can only read; empty = the login's own rights. (env: REPORTER_ROLE, default eventplatform_reader)")
+    var role: String?
+
     @Option(help: "Milliseconds an answer is reused for identical requests; 0 = no caching. (env: REPORTER_CACHE_TTL_MS, default 1000)")
     var cacheTtlMs: Int?
 
@@ -72,6 +75,11 @@ struct ReporterOptions: ParsableArguments {
             configuration.statementTimeout = try environment.milliseconds(
                 "REPORTER_STATEMENT_TIMEOUT_MS", default: configuration.statementTimeout, in: 1...600_000)
         }
+        let role = role ?? environment.string("REPORTER_ROLE", default: configuration.readerRole ?? "")
+        guard role.isEmpty || ReporterConfiguration.isValidRoleName(role) else {
+            throw ValidationError("--role must be a lower-case SQL identifier, got '\(role)'")
+        }
+        configuration.readerRole = role.isEmpty ? nil : role
         configuration.cacheTimeToLive = .milliseconds(
             try cacheTtlMs ?? environment.integer("REPORTER_CACHE_TTL_MS", default: 1_000, in: 0...3_600_000))
         guard (0...3_600_000).contains(configuration.cacheTimeToLive / .milliseconds(1)) else {

@@ -81,7 +81,7 @@ import Testing
             func total(_ ttl: Duration, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
                 let registry = PrometheusCollectorRegistry()
                 let router = makeRouter(
-                    client: database.client, registry: registry,
+                    client: database.reader, registry: registry,
                     metrics: ReporterMetrics(factory: PrometheusMetricsFactory(registry: registry)), cacheTimeToLive: ttl)
                 try await Application(router: router, logger: testLogger).test(.router) { try await body($0) }
             }

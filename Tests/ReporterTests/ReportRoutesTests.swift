@@ -68,7 +68,7 @@ import Testing
         try await ReportTestDatabase.with { database in
             let registry = PrometheusCollectorRegistry()
             let router = makeRouter(
-                client: database.client, registry: registry,
+                client: database.reader, registry: registry,
                 metrics: ReporterMetrics(factory: PrometheusMetricsFactory(registry: registry)))
             let app = Application(router: router, logger: testLogger)
             try await app.test(.router) { client in try await body(database, client) }

@@ -5,6 +5,7 @@ import Kafka
 import LoadGenerator
 import Logging
 import Postgres
+import Reporter
 import TestInfrastructure
 
 let testLogger: Logger = {
@@ -16,14 +17,27 @@ let testLogger: Logger = {
 /// A migrated database of the test's own on the shared server, holding a generated data set written
 /// through the collector's real `BatchWriter`; dropped afterwards.
 struct ReportTestDatabase: Sendable {
+    /// The owner's pool: loads data and computes the expected answers.
     let client: PostgresClient
+    /// A pool as the reporter connects: read-only sessions as the reader role.
+    let reader: PostgresClient
 
     static func with<T: Sendable>(_ body: (ReportTestDatabase) async throws -> T) async throws -> T {
-        try await ScratchDatabase.with(prefix: "reporter_test", logger: testLogger) { _, client in
+        try await ScratchDatabase.with(prefix: "reporter_test", logger: testLogger) { url, client in
             try await SchemaMigrator(client: client, logger: testLogger).migrate()
-            let database = ReportTestDatabase(client: client)
-            try await database.load()
-            return try await body(database)
+            var configuration = ReporterConfiguration()
+            configuration.databaseURL = url
+            let reader = PostgresClient(configuration: .init(url: configuration.connectionURL, maximumConnections: 4), logger: testLogger)
+            let database = ReportTestDatabase(client: client, reader: reader)
+            do {
+                try await database.load()
+                let result = try await body(database)
+                await reader.close()
+                return result
+            } catch {
+                await reader.close()
+                throw error
+            }
         }
     }
 

@@ -19,7 +19,7 @@ public struct Migration: Sendable, Hashable {
 
 extension Migration {
     /// Every migration of the platform, in version order.
-    public static let all: [Migration] = [rawEvents, aggregates, importedFiles]
+    public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole]
 
     /// Raw events, the dedupe keys and the collectors' progress.
     ///
@@ -153,5 +153,22 @@ extension Migration {
             rejected    bigint NOT NULL,
             imported_at timestamptz NOT NULL DEFAULT now()
         );
+        """)
+
+    /// `eventplatform_reader`: a role that may only read, which the reporter's sessions take on (`SET ROLE`
+    /// through the connection options). Tables created later, daily raw partitions included, are readable
+    /// by it too. Roles belong to the whole server, so an existing one (another database's migration) is
+    /// kept. A reporter logging in as another user needs `GRANT eventplatform_reader TO that_user`.
+    static let readerRole = Migration(version: 4, name: "read-only role for the reporter", sql: """
+        DO $$
+        BEGIN
+            CREATE ROLE eventplatform_reader NOLOGIN;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END
+        $$;
+        GRANT USAGE ON SCHEMA public TO eventplatform_reader;
+        GRANT SELECT ON ALL TABLES IN SCHEMA public TO eventplatform_reader;
+        ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO eventplatform_reader;
         """)
 }
