@@ -55,7 +55,7 @@ struct GatewayBenchCommand: AsyncParsableCommand {
 
         // 2. Sustained: `clients` clients posting bulk requests of `requestEvents` to a gateway in this process.
         let events = (0..<sustainedEvents).map { _ in factory.next(source: [.facebook, .tiktok][Int.random(in: 0...1)]) }
-        gateway.port = try freePort()
+        gateway.port = try freeLoopbackPort()
         gateway.host = "127.0.0.1"
         let application = try buildApplication(
             configuration: gateway, publisher: try Publisher(configuration: publisher, logger: logger),
@@ -89,20 +89,6 @@ struct GatewayBenchCommand: AsyncParsableCommand {
         let raw = try await RawProducerRun.measure(events, topic: gateway.topics.facebook, configuration: publisher, logger: logger)
         print(String(format: "  sustained: %d clients x %d-event bulk requests: %.0f events/s (%d events in %.2f s)", clients, requestEvents, sustained, accepted, seconds))
         print(String(format: "  librdkafka directly, same events:          %.0f events/s  -> gateway at %.0f%% of it", raw.rate, 100 * sustained / raw.rate))
-    }
-
-    private func freePort() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-        }
-        guard ok else { throw BenchFailure("no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private func waitUntilServing(port: Int) async throws {
