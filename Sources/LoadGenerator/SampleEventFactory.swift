@@ -62,37 +62,37 @@ public struct SampleEventFactory: Sendable {
     private mutating func facebookEvent() -> SampleEvent {
         let bottom = random.next() % 3 == 0
         let type = bottom ? pick(["ad.click", "form.submission", "checkout.complete"]) : pick(["ad.view", "page.like", "comment", "video.view"])
-        let user = userID("fb")
-        let (country, city) = pick([("US", "New York"), ("UA", "Kyiv"), ("DE", "Berlin"), ("BR", "Sao Paulo"), ("IN", "Mumbai")])
+        let (user, number) = userID("fb")
+        let (country, city) = Self.places[Int(number % 5)]
         let amount = bottom && (type == "checkout.complete" || chance(settings.purchaseShare)) ? self.amount() : nil
         let engagement = bottom
             ? #"{"adId":"ad_\#(random.next() % 500)","campaignId":"cmp_\#(random.next() % 20)","clickPosition":"\#(pick(["top_left", "bottom_right", "center"]))","device":"\#(pick(["mobile", "desktop"]))","browser":"\#(pick(["Chrome", "Firefox", "Safari"]))","purchaseAmount":\#(amount.map { "\"\($0)\"" } ?? "null")}"#
             : #"{"actionTime":"\#(timestamp())","referrer":"\#(pick(["newsfeed", "marketplace", "groups"]))","videoId":\#(chance(0.5) ? "\"vid_\(random.next() % 1000)\"" : "null")}"#
         let id = eventID()
-        let json = #"{"eventId":"\#(id)","timestamp":"\#(timestamp())","source":"facebook","funnelStage":"\#(bottom ? "bottom" : "top")","eventType":"\#(type)","data":{"user":{"userId":"\#(user)","name":"User \#(user)","age":\#(13 + random.next() % 60),"gender":"\#(pick(["male", "female", "non-binary"]))","location":{"country":"\#(country)","city":"\#(city)"}},"engagement":\#(engagement)}}"#
+        let json = #"{"eventId":"\#(id)","timestamp":"\#(timestamp())","source":"facebook","funnelStage":"\#(bottom ? "bottom" : "top")","eventType":"\#(type)","data":{"user":{"userId":"\#(user)","name":"User \#(user)","age":\#(13 + number &* 7_919 % 60),"gender":"\#(["male", "female", "non-binary"][Int(number % 3)])","location":{"country":"\#(country)","city":"\#(city)"}},"engagement":\#(engagement)}}"#
         return SampleEvent(source: .facebook, eventId: id, userId: user, amount: amount, isValid: true, json: Array(json.utf8))
     }
 
     private mutating func tiktokEvent() -> SampleEvent {
         let bottom = random.next() % 3 == 0
         let type = bottom ? pick(["profile.visit", "purchase", "follow"]) : pick(["video.view", "like", "share", "comment"])
-        let user = userID("tt")
+        let (user, number) = userID("tt")
         let amount = bottom && (type == "purchase" || chance(settings.purchaseShare / 3)) ? self.amount() : nil
         let engagement = bottom
             ? #"{"actionTime":"\#(timestamp())","profileId":\#(chance(0.7) ? "\"prof_\(random.next() % 300)\"" : "null"),"purchasedItem":\#(amount != nil ? "\"item_\(random.next() % 50)\"" : "null"),"purchaseAmount":\#(amount.map { "\"\($0)\"" } ?? "null")}"#
-            : #"{"watchTime":\#(random.next() % 600),"percentageWatched":\#(Double(random.next() % 1001) / 10),"device":"\#(pick(["Android", "iOS", "Desktop"]))","country":"\#(pick(["US", "UA", "DE", "BR", "IN"]))","videoId":"vid_\#(random.next() % 1000)"}"#
+            : #"{"watchTime":\#(random.next() % 600),"percentageWatched":\#(Double(random.next() % 1001) / 10),"device":"\#(pick(["Android", "iOS", "Desktop"]))","country":"\#(Self.places[Int(number % 5)].country)","videoId":"vid_\#(random.next() % 1000)"}"#
         let id = eventID()
-        let json = #"{"eventId":"\#(id)","timestamp":"\#(timestamp())","source":"tiktok","funnelStage":"\#(bottom ? "bottom" : "top")","eventType":"\#(type)","data":{"user":{"userId":"\#(user)","username":"creator_\#(user)","followers":\#(random.next() % 2_000_000)},"engagement":\#(engagement)}}"#
+        let json = #"{"eventId":"\#(id)","timestamp":"\#(timestamp())","source":"tiktok","funnelStage":"\#(bottom ? "bottom" : "top")","eventType":"\#(type)","data":{"user":{"userId":"\#(user)","username":"creator_\#(user)","followers":\#(number &* 2_654_435_761 % 2_000_000)},"engagement":\#(engagement)}}"#
         return SampleEvent(source: .tiktok, eventId: id, userId: user, amount: amount, isValid: true, json: Array(json.utf8))
     }
 
     private mutating func productEvent() -> SampleEvent {
-        let user = userID("app")
+        let (user, number) = userID("app")
         let type = pick(["page_view", "signup", "add_to_cart", "purchase", "search"])
         let amount = type == "purchase" ? self.amount() : nil
         let amountField = amount.map { #","amount":"\#($0)""# } ?? ""
         let id = uuid()
-        let json = #"{"event_id":"\#(id)","occurred_at":"\#(timestamp())","user_id":"\#(user)","event_type":"\#(type)","properties":{"page":"/\#(pick(["home", "pricing", "docs", "checkout"]))","country":"\#(pick(["US", "UA", "DE", "BR", "IN"]))","device":"\#(pick(["mobile", "desktop"]))"\#(amountField)}}"#
+        let json = #"{"event_id":"\#(id)","occurred_at":"\#(timestamp())","user_id":"\#(user)","event_type":"\#(type)","properties":{"page":"/\#(pick(["home", "pricing", "docs", "checkout"]))","country":"\#(Self.places[Int(number % 5)].country)","device":"\#(pick(["mobile", "desktop"]))"\#(amountField)}}"#
         return SampleEvent(source: .app, eventId: id, userId: user, amount: amount, isValid: true, json: Array(json.utf8))
     }
 
@@ -113,7 +113,14 @@ public struct SampleEventFactory: Sendable {
 
     // MARK: Values
 
-    private mutating func userID(_ prefix: String) -> String { "\(prefix)_user_\(random.next() % UInt64(max(1, settings.usersPerSource)))" }
+    /// A user of the pool and their number; what describes a person (age, gender, place, followers) is
+    /// derived from the number, so a repeat user looks the same every time, as real users do.
+    private mutating func userID(_ prefix: String) -> (id: String, number: UInt64) {
+        let number = random.next() % UInt64(max(1, settings.usersPerSource))
+        return ("\(prefix)_user_\(number)", number)
+    }
+
+    private static let places: [(country: String, city: String)] = [("US", "New York"), ("UA", "Kyiv"), ("DE", "Berlin"), ("BR", "Sao Paulo"), ("IN", "Mumbai")]
 
     private mutating func eventID() -> String { "evt_\(settings.seed)_\(sequence)_\(random.next() % 1_000_000)" }
 
