@@ -76,7 +76,7 @@ public struct Collector: Service {
         var loop = CollectorLoop(
             configuration: configuration,
             consumer: consumer,
-            writer: BatchWriter(client: client, groupID: configuration.groupID, partitions: partitions),
+            writer: BatchWriter(client: client, groupID: configuration.groupID, partitions: partitions, lanes: configuration.writerLanes),
             partitions: partitions,
             deadLetters: deadLetters,
             rebalances: rebalances,

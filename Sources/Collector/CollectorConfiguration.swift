@@ -20,8 +20,12 @@ public struct CollectorConfiguration: Sendable, Hashable {
     public var sessionTimeout: Duration = .seconds(10)
     /// The PostgreSQL database, as a `postgres://` URL.
     public var databaseURL: String = "postgres://postgres@127.0.0.1:5432/eventplatform"
-    /// Connections the collector may hold; one writes batches, one more serves maintenance.
-    public var databaseConnections: Int = 2
+    /// Transactions a batch is split into, by partition, written concurrently on their own connections;
+    /// each stores its own partitions' offsets, so each is still all or nothing. PostgreSQL runs each on a
+    /// core of its own, which is where a batch's time goes.
+    public var writerLanes: Int = 2
+    /// Connections the collector may hold: one per writer lane, one more for maintenance.
+    public var databaseConnections: Int { writerLanes + 1 }
     /// The port of `/metrics` and health (9101, 9102, 9103 by source; 0 picks a free one).
     public var metricsPort: Int
     /// The most records written in one transaction.

@@ -1,3 +1,5 @@
+import Postgres
+
 /// Settings of the reports API, with the contract's default port (section 2).
 public struct ReporterConfiguration: Sendable, Hashable {
     /// The HTTP port.
@@ -29,15 +31,9 @@ public struct ReporterConfiguration: Sendable, Hashable {
     public var connectionURL: String {
         let (seconds, attoseconds) = statementTimeout.components
         let milliseconds = max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
-        var settings = ["statement_timeout=\(milliseconds)", "default_transaction_read_only=on"]
-        if let readerRole { settings.append("role=\(readerRole)") }
-        guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") else {
-            // key=value form
-            return databaseURL + " options='" + settings.map { "-c " + $0 }.joined(separator: " ") + "'"
-        }
-        let separator = databaseURL.contains("?") ? "&" : "?"
-        return databaseURL + separator + "options="
-            + settings.map { "-c%20" + $0.replacingOccurrences(of: "=", with: "%3D") }.joined(separator: "%20")
+        var settings = [(name: "statement_timeout", value: "\(milliseconds)"), (name: "default_transaction_read_only", value: "on")]
+        if let readerRole { settings.append((name: "role", value: readerRole)) }
+        return PostgresSessionSettings(settings).applied(to: databaseURL)
     }
 
     /// Whether `name` can be a role here: a plain lower-case SQL identifier (it goes into connection options).
