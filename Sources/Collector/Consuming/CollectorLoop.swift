@@ -45,6 +45,8 @@ struct CollectorLoop {
     private var batchStarted: ContinuousClock.Instant?
     /// When a graceful shutdown stops retrying the batch in hand.
     private var shutdownDeadline: ContinuousClock.Instant?
+    /// When a member stopped while joining leaves anyway.
+    private var leaveDeadline: ContinuousClock.Instant?
 
     init(
         configuration: CollectorConfiguration, consumer: KafkaConsumer, writer: BatchWriter, partitions: EventPartitions,
@@ -67,7 +69,7 @@ struct CollectorLoop {
 
     /// Consumes until a graceful shutdown (then writes the batch in hand) or cancellation.
     mutating func run() async throws {
-        while !stop.isSet {
+        while !stop.isSet || stillJoiningAfterStop() {
             try Task.checkCancellation()
             let wait = batchStarted.map { $0 + configuration.batchWait - .now } ?? configuration.batchWait
             let records = try await consumer.poll(
@@ -89,22 +91,20 @@ struct CollectorLoop {
         if !pending.isEmpty {
             try await flush()
         }
-        try await finishJoining()
     }
 
-    /// A member stopped while still joining its group polls on until the join completes (at most the session
-    /// timeout and a little more) before it leaves: the local broker keeps a group whose member left in the
-    /// middle of a join stuck for minutes, so the next collector of the source would get no partitions.
-    /// Leaving after the join is clean on every broker. Records polled meanwhile are not stored; the next
-    /// owner reads them from the stored offsets.
-    private mutating func finishJoining() async throws {
-        let deadline = ContinuousClock.now + configuration.sessionTimeout + .seconds(5)
-        if joining { logger.info("stopping after the group join completes") }
-        while joining, ContinuousClock.now < deadline {
-            try Task.checkCancellation()
-            _ = try await consumer.poll(maxRecords: 1, timeout: .milliseconds(100))
-            applyRebalances()
+    /// After a graceful stop, true while the member is still joining its group, for at most the session
+    /// timeout and a little more: the local broker keeps a group whose member left in the middle of a join
+    /// stuck for minutes, so the next collector of the source would get no partitions. Leaving after the
+    /// join is clean on every broker. The member owns nothing meanwhile, so nothing is stored; the next
+    /// owner reads from the stored offsets.
+    private mutating func stillJoiningAfterStop() -> Bool {
+        guard joining else { return false }
+        if leaveDeadline == nil {
+            leaveDeadline = .now + configuration.sessionTimeout + .seconds(5)
+            logger.info("stopping after the group join completes")
         }
+        return ContinuousClock.now < leaveDeadline!
     }
 
     // MARK: Partitions
