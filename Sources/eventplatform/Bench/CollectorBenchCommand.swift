@@ -26,7 +26,7 @@ struct CollectorBenchCommand: AsyncParsableCommand {
     var events = 1_000_000
 
     @Option(help: "Records per collector batch.")
-    var batchSize = 5_000
+    var batchSize = 10_000
 
     @Option(help: "Concurrent transactions per batch (writer lanes).")
     var lanes = 2
