@@ -4,10 +4,11 @@ import Synchronization
 /// Answers of identical report requests, kept for a short time so that many dashboards asking the same
 /// question cost one query.
 ///
-/// An answer is served for `timeToLive` after its query finished, so it is at most `timeToLive` (plus the
-/// query's own duration) behind the aggregates. Concurrent requests for an answer that is being computed
-/// wait for that one query instead of running their own. Errors are not kept. At most `capacity` answers
-/// are kept; expired ones go first.
+/// An answer is served for `timeToLive` after its query finished. When it expires, the next request runs
+/// the query again; requests meanwhile get the expired answer at once rather than queueing behind that
+/// query, so an answer is at most `timeToLive` plus one query's duration behind the aggregates. Requests
+/// for an answer that was never computed wait for the one query running for it. Errors are not kept (the
+/// expired answer is dropped then too). At most `capacity` answers are kept; expired ones go first.
 final class ReportCache: Sendable {
     let timeToLive: Duration
     let capacity: Int
@@ -15,7 +16,8 @@ final class ReportCache: Sendable {
 
     private enum Entry {
         case ready(RenderedReport, expires: ContinuousClock.Instant)
-        case computing(waiters: [CheckedContinuation<RenderedReport, any Error>])
+        /// A query runs; `previous` is the expired answer it replaces, served meanwhile.
+        case computing(previous: RenderedReport?, waiters: [CheckedContinuation<RenderedReport, any Error>])
     }
 
     private enum Lookup {
@@ -37,9 +39,13 @@ final class ReportCache: Sendable {
             let lookup = state.withLock { entries -> Lookup in
                 switch entries[key] {
                 case .ready(let report, let expires) where expires > now: return .hit(report)
-                case .computing: return .wait
-                case .ready, nil:
-                    entries[key] = .computing(waiters: [])
+                case .computing(let previous?, _): return .hit(previous)
+                case .computing(nil, _): return .wait
+                case .ready(let expired, _):
+                    entries[key] = .computing(previous: expired, waiters: [])
+                    return .compute
+                case nil:
+                    entries[key] = .computing(previous: nil, waiters: [])
                     return .compute
                 }
             }
@@ -59,9 +65,9 @@ final class ReportCache: Sendable {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 let registered = state.withLock { entries in
-                    guard case .computing(var waiters) = entries[key] else { return false }
+                    guard case .computing(let previous, var waiters) = entries[key] else { return false }
                     waiters.append(continuation)
-                    entries[key] = .computing(waiters: waiters)
+                    entries[key] = .computing(previous: previous, waiters: waiters)
                     return true
                 }
                 if !registered { continuation.resume(throwing: FinishedBeforeWaiting()) }
@@ -81,7 +87,7 @@ final class ReportCache: Sendable {
             result = .failure(error)
         }
         let waiters = state.withLock { entries -> [CheckedContinuation<RenderedReport, any Error>] in
-            guard case .computing(let waiters) = entries[key] else { return [] }
+            guard case .computing(_, let waiters) = entries[key] else { return [] }
             switch result {
             case .success(let report):
                 entries[key] = .ready(report, expires: .now + timeToLive)

@@ -55,7 +55,7 @@ func makeRouter(
         )
     }
     for route in ReportRoute.allCases {
-        router.get(RouterPath(route.path)) { request, _ in
+        router.get(RouterPath(route.path)) { request, context in
             let start = ContinuousClock.now
             do {
                 let report: RenderedReport
@@ -73,6 +73,11 @@ func makeRouter(
             } catch let error as any HTTPResponseError {
                 metrics.record(route, status: Int(error.status.code), duration: ContinuousClock.now - start)
                 throw error
+            } catch let error as PostgresError where unavailable(error) != nil {
+                let answer = unavailable(error)!
+                context.logger.warning("report not answered", metadata: ["error": "\(error)"])
+                metrics.record(route, status: Int(answer.status.code), duration: ContinuousClock.now - start)
+                throw answer
             } catch {
                 // The correlation middleware logs it and answers 500 without internals.
                 metrics.record(route, status: 500, duration: ContinuousClock.now - start)
@@ -81,6 +86,19 @@ func makeRouter(
         }
     }
     return router
+}
+
+/// The 503 for a database that is down or a query cut off by the statement timeout: the client may retry
+/// (a narrower range runs shorter); nil for errors that are the reporter's own (500).
+private func unavailable(_ error: PostgresError) -> APIError? {
+    if error.sqlState == "57014" {
+        return APIError(.serviceUnavailable, "the report query ran longer than the statement timeout; retry later or narrow the range",
+                        headers: [.retryAfter: "5"])
+    }
+    if error.code == .connectionFailed || error.code == .connectionClosed {
+        return APIError(.serviceUnavailable, "the database is unavailable; retry later", headers: [.retryAfter: "5"])
+    }
+    return nil
 }
 
 /// Identical requests share a key: the route, the query parameters in name order and the format asked for.

@@ -61,6 +61,35 @@ import Testing
         #expect(String(buffer: try await cache.answer(for: "bad", compute: compute).report.body) == "v4")
     }
 
+    @Test func whileAnExpiredAnswerIsRecomputedOthersGetItAtOnce() async throws {
+        let cache = ReportCache(timeToLive: .milliseconds(20))
+        _ = try await cache.answer(for: "k") { Self.report("old") }
+        // Expired: this request recomputes, held until the gate opens.
+        let (gate, open) = AsyncStream.makeStream(of: Void.self)
+        let started = Locked(false)
+        try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask {
+                var answer = ""
+                while answer != "new" {
+                    answer = String(buffer: try await cache.answer(for: "k") {
+                        started.withLock { $0 = true }
+                        for await _ in gate {}
+                        return Self.report("new")
+                    }.report.body)
+                }
+                return answer
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !started.value, ContinuousClock.now < deadline { await Task.yield() }
+            #expect(started.value)
+            // Meanwhile: the expired answer, without waiting for the query.
+            let meanwhile = try await cache.answer(for: "k") { Self.report("not asked") }
+            #expect(String(buffer: meanwhile.report.body) == "old" && meanwhile.hit)
+            open.finish()
+            #expect(try await group.next() == "new")
+        }
+    }
+
     @Test func keptAnswersAreBounded() async throws {
         let cache = ReportCache(timeToLive: .seconds(60), capacity: 3)
         let computations = Locked(0)

@@ -49,4 +49,19 @@ import Testing
         }
         await client.close()
     }
+
+    /// A database that cannot be reached is the client's "retry later", not a server bug.
+    @Test func anUnreachableDatabaseAnswers503WithRetryAfter() async throws {
+        let client = PostgresClient(configuration: .init(url: "postgres://nobody@127.0.0.1:1/none", maximumConnections: 1), logger: testLogger)
+        let registry = PrometheusCollectorRegistry()
+        let router = makeRouter(client: client, registry: registry, metrics: ReporterMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+        try await Application(router: router, logger: testLogger).test(.router) { http in
+            let response = try await http.execute(uri: "/reports/events?from=2025-12-01&to=2025-12-02", method: .get)
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers[.retryAfter] == "5")
+            let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+            #expect(body.error == "the database is unavailable; retry later")
+        }
+        await client.close()
+    }
 }

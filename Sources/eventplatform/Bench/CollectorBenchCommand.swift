@@ -32,6 +32,7 @@ struct CollectorBenchCommand: AsyncParsableCommand {
     var lanes = 2
 
     func run() async throws {
+        ServiceBootstrap.lineBufferedOutput()
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let server = databaseURL ?? ServiceBootstrap.environment.string("DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/eventplatform")

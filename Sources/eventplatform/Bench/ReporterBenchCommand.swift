@@ -46,6 +46,7 @@ struct ReporterBenchCommand: AsyncParsableCommand {
     static let sqlFrom = "2025-12-02T00:00:00Z", sqlTo = "2026-01-01T00:00:00Z"
 
     func run() async throws {
+        ServiceBootstrap.lineBufferedOutput()
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
         let server = databaseURL ?? ServiceBootstrap.environment.string("DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/eventplatform")
