@@ -29,3 +29,14 @@ public struct PostgresSessionSettings: Sendable, Hashable {
         }
     }
 }
+
+/// Connection strings of the same server.
+public enum PostgresURL {
+    /// `url` (a `postgres://` URL) with its database replaced by `database`; its query is kept.
+    public static func replacingDatabase(of url: String, with database: String) -> String {
+        let query = url.firstIndex(of: "?").map { String(url[$0...]) } ?? ""
+        let base = url.firstIndex(of: "?").map { String(url[..<$0]) } ?? url
+        guard let slash = base.lastIndex(of: "/"), !base[..<slash].hasSuffix("/") else { return base + "/" + database + query }
+        return base[..<slash] + "/" + database + query
+    }
+}

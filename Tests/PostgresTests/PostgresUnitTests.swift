@@ -4,6 +4,18 @@ import Testing
 
 /// Encoding tests that need no database.
 @Suite struct PostgresUnitTests {
+    @Test func aURLCanPointAtAnotherDatabaseOfTheSameServer() {
+        #expect(PostgresURL.replacingDatabase(of: "postgres://u@h:5432/one?sslmode=disable", with: "two") == "postgres://u@h:5432/two?sslmode=disable")
+        #expect(PostgresURL.replacingDatabase(of: "postgres://u@h:5432", with: "two") == "postgres://u@h:5432/two")
+    }
+
+    @Test func sessionSettingsTravelInTheConnectionOptions() {
+        let settings = PostgresSessionSettings([(name: "statement_timeout", value: "100"), (name: "role", value: "r")])
+        #expect(settings.applied(to: "postgres://u@h/db") == "postgres://u@h/db?options=-c%20statement_timeout%3D100%20-c%20role%3Dr")
+        #expect(settings.applied(to: "host=h") == "host=h options='-c statement_timeout=100 -c role=r'")
+        #expect(PostgresSessionSettings([]).applied(to: "postgres://u@h/db") == "postgres://u@h/db")
+    }
+
     @Test func copyBufferEscapesTextFormatSpecials() {
         var buffer = PostgresCopyBuffer()
         buffer.appendRow("a\tb", "c\\d", "e\nf", "g\rh", nil, 42, "", "\\N")

@@ -17,7 +17,7 @@ public enum ScratchDatabase {
         let name = prefix + "_" + UUID().uuidString.prefix(12).lowercased()
         let admin = try await PostgresConnection.connect(url: server, logger: logger)
         try await admin.execute("CREATE DATABASE \(identifier: name)")
-        let url = url(server, database: name)
+        let url = PostgresURL.replacingDatabase(of: server, with: name)
         let client = PostgresClient(configuration: .init(url: url, maximumConnections: maximumConnections), logger: logger)
         do {
             let result = try await body(url, client)
@@ -31,13 +31,5 @@ public enum ScratchDatabase {
             await admin.close()
             throw error
         }
-    }
-
-    /// `server`'s URL with its database replaced by `database`.
-    public static func url(_ server: String, database: String) -> String {
-        let query = server.firstIndex(of: "?").map { String(server[$0...]) } ?? ""
-        let base = server.firstIndex(of: "?").map { String(server[..<$0]) } ?? server
-        guard let slash = base.lastIndex(of: "/") else { return base + "/" + database + query }
-        return base[..<slash] + "/" + database + query
     }
 }

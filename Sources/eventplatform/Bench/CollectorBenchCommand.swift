@@ -32,19 +32,9 @@ struct CollectorBenchCommand: AsyncParsableCommand {
     var lanes = 2
 
     func run() async throws {
-        ServiceBootstrap.lineBufferedOutput()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let server = databaseURL ?? ServiceBootstrap.environment.string("DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/eventplatform")
-        let url = try await recreateDatabase(server: server, logger: logger)
-        let client = PostgresClient(configuration: .init(url: url, maximumConnections: 2), logger: logger)
-        do {
+        try await BenchDatabase.run(serverURL: databaseURL, prepare: recreateDatabase) { url, client, logger in
             try await measure(url: url, client: client, logger: logger)
-        } catch {
-            await client.close()
-            throw error
         }
-        await client.close()
     }
 
     private func measure(url: String, client: PostgresClient, logger: Logger) async throws {
@@ -139,6 +129,6 @@ struct CollectorBenchCommand: AsyncParsableCommand {
         _ = try await admin.execute("DROP DATABASE IF EXISTS \(identifier: name) WITH (FORCE)")
         _ = try await admin.execute("CREATE DATABASE \(identifier: name)")
         await admin.close()
-        return ReporterBenchCommand.replacingDatabase(of: server, with: name)
+        return PostgresURL.replacingDatabase(of: server, with: name)
     }
 }

@@ -46,19 +46,9 @@ struct ReporterBenchCommand: AsyncParsableCommand {
     static let sqlFrom = "2025-12-02T00:00:00Z", sqlTo = "2026-01-01T00:00:00Z"
 
     func run() async throws {
-        ServiceBootstrap.lineBufferedOutput()
-        var logger = Logger(label: "bench")
-        logger.logLevel = .warning
-        let server = databaseURL ?? ServiceBootstrap.environment.string("DATABASE_URL", default: "postgres://postgres@127.0.0.1:5432/eventplatform")
-        let url = try await prepareDatabase(server: server, logger: logger)
-        let client = PostgresClient(configuration: .init(url: url, maximumConnections: 4), logger: logger)
-        do {
+        try await BenchDatabase.run(serverURL: databaseURL, prepare: prepareDatabase) { url, client, logger in
             try await measure(url: url, client: client, logger: logger)
-        } catch {
-            await client.close()
-            throw error
         }
-        await client.close()
     }
 
     // MARK: Data
@@ -66,7 +56,7 @@ struct ReporterBenchCommand: AsyncParsableCommand {
     /// The bench database with `events` events loaded, reused when a previous run loaded the same set.
     private func prepareDatabase(server: String, logger: Logger) async throws -> String {
         let name = "eventplatform_bench_reporter"
-        let url = Self.replacingDatabase(of: server, with: name)
+        let url = PostgresURL.replacingDatabase(of: server, with: name)
         let admin = try await PostgresConnection.connect(url: server, logger: logger)
         let exists = try await admin.query("SELECT 1 FROM pg_database WHERE datname = \(name)").count == 1
         let marker = "events=\(events) users=\(users)"
@@ -133,13 +123,6 @@ struct ReporterBenchCommand: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-    }
-
-    static func replacingDatabase(of server: String, with database: String) -> String {
-        let query = server.firstIndex(of: "?").map { String(server[$0...]) } ?? ""
-        let base = server.firstIndex(of: "?").map { String(server[..<$0]) } ?? server
-        guard let slash = base.lastIndex(of: "/"), base[..<slash].hasSuffix("/") == false else { return base + "/" + database + query }
-        return base[..<slash] + "/" + database + query
     }
 
     // MARK: Measurement
