@@ -4,7 +4,7 @@ import PackageDescription
 // Dependency direction (see README "Architecture"):
 //   CRDKafka <- Kafka <- EventPublisher        CLibPQ <- Postgres
 //   EventModel imports nothing of ours.
-//   Gateway, Collector, Reporter, Autoscaler may import EventModel, Kafka, EventPublisher, Postgres,
+//   Gateway, Collector, Reporter, Importer, Autoscaler may import EventModel, Kafka, EventPublisher, Postgres,
 //   ServiceSupport, never each other; only `eventplatform` imports the services.
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
