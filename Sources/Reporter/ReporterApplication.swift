@@ -25,7 +25,7 @@ public func buildApplication(
     Application(
         router: makeRouter(
             client: client, registry: registry, metrics: ReporterMetrics(factory: metricsFactory),
-            cacheTimeToLive: configuration.cacheTimeToLive),
+            cacheTimeToLive: configuration.cacheTimeToLive, distinctUserQueries: configuration.distinctUserQueries),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "eventplatform-reporter"
@@ -35,11 +35,14 @@ public func buildApplication(
 }
 
 /// The reporter's routes; tests drive it with `app.test(.router)`. Answers are kept for
-/// `cacheTimeToLive` (zero: every request queries).
+/// `cacheTimeToLive` (zero: every request queries); at most `distinctUserQueries` distinct-user reports
+/// query at once.
 func makeRouter(
-    client: PostgresClient, registry: PrometheusCollectorRegistry, metrics: ReporterMetrics, cacheTimeToLive: Duration = .zero
+    client: PostgresClient, registry: PrometheusCollectorRegistry, metrics: ReporterMetrics, cacheTimeToLive: Duration = .zero,
+    distinctUserQueries: Int = 2
 ) -> Router<ReporterRequestContext> {
     let store = ReportStore(client: client)
+    let gate = QueryGate(limit: distinctUserQueries)
     let cache = cacheTimeToLive > .zero ? ReportCache(timeToLive: cacheTimeToLive) : nil
     let router = Router(context: ReporterRequestContext.self)
     router.middlewares.add(CorrelationIDMiddleware<ReporterRequestContext>())
@@ -61,12 +64,12 @@ func makeRouter(
                 let report: RenderedReport
                 if let cache {
                     let (cached, hit) = try await cache.answer(for: cacheKey(route, request: request)) {
-                        try await answer(route, request: request, store: store)
+                        try await answer(route, request: request, store: store, gate: gate)
                     }
                     report = cached
                     metrics.recordCache(route, hit: hit)
                 } else {
-                    report = try await answer(route, request: request, store: store)
+                    report = try await answer(route, request: request, store: store, gate: gate)
                 }
                 metrics.record(route, status: 200, duration: ContinuousClock.now - start)
                 return Response(status: .ok, headers: [.contentType: report.contentType], body: ResponseBody(byteBuffer: report.body))
@@ -107,8 +110,17 @@ private func cacheKey(_ route: ReportRoute, request: Request) -> String {
     return "\(route.rawValue)?\(query)|\(ReportAnswer.prefersCSV(request.headers[.accept] ?? "") ? "csv" : "json")"
 }
 
-/// The answer to one report request: parameters checked first (a 400 never touches the database).
-private func answer(_ route: ReportRoute, request: Request, store: ReportStore) async throws -> RenderedReport {
+/// The answer to one report request: parameters checked first (a 400 never touches the database), the
+/// distinct-user reports through `gate`.
+private func answer(_ route: ReportRoute, request: Request, store: ReportStore, gate: QueryGate) async throws -> RenderedReport {
+    guard route.countsDistinctUsers else { return try await report(route, request: request, store: store) }
+    // Parameters first, so a 400 never waits at the gate.
+    let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+    if route == .retention { _ = try RetentionParameters(query: query) } else { _ = try ReportParameters(query: query, route: route) }
+    return try await gate.withPermit { try await report(route, request: request, store: store) }
+}
+
+private func report(_ route: ReportRoute, request: Request, store: ReportStore) async throws -> RenderedReport {
     let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
     func parameters() throws -> ReportParameters { try ReportParameters(query: query, route: route) }
     switch route {

@@ -16,6 +16,9 @@ public struct ReporterConfiguration: Sendable, Hashable {
     /// How long an answer is reused for identical requests; zero turns caching off. An answer is at most
     /// this old (plus its query's duration) when served.
     public var cacheTimeToLive: Duration = .seconds(1)
+    /// How many distinct-user reports (DAU, demographics, funnel, retention) may query at once; the rest
+    /// of the pool stays free for the cheap reports. Two cores, two scans.
+    public var distinctUserQueries: Int = 2
 
     /// The role every session takes on (`SET ROLE` at connection start), one that can only read; created by
     /// the schema migrations. Nil keeps the login user's own rights (then give the reporter a login that

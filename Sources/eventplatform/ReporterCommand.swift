@@ -54,6 +54,9 @@ struct ReporterOptions: ParsableArguments {
     @Option(help: "Role the sessions take on, one that can only read; empty = the login's own rights. (env: REPORTER_ROLE, default eventplatform_reader)")
     var role: String?
 
+    @Option(help: "Distinct-user reports (DAU, demographics, funnel, retention) querying at once. (env: REPORTER_DISTINCT_USER_QUERIES, default 2)")
+    var distinctUserQueries: Int?
+
     @Option(help: "Milliseconds an answer is reused for identical requests; 0 = no caching. (env: REPORTER_CACHE_TTL_MS, default 1000)")
     var cacheTtlMs: Int?
 
@@ -80,6 +83,11 @@ struct ReporterOptions: ParsableArguments {
             throw ValidationError("--role must be a lower-case SQL identifier, got '\(role)'")
         }
         configuration.readerRole = role.isEmpty ? nil : role
+        configuration.distinctUserQueries = try distinctUserQueries
+            ?? environment.integer("REPORTER_DISTINCT_USER_QUERIES", default: configuration.distinctUserQueries, in: 1...256)
+        guard (1...256).contains(configuration.distinctUserQueries) else {
+            throw ValidationError("--distinct-user-queries must be from 1 to 256")
+        }
         configuration.cacheTimeToLive = .milliseconds(
             try cacheTtlMs ?? environment.integer("REPORTER_CACHE_TTL_MS", default: 1_000, in: 0...3_600_000))
         guard (0...3_600_000).contains(configuration.cacheTimeToLive / .milliseconds(1)) else {

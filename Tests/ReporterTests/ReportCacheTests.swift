@@ -139,3 +139,29 @@ import Testing
         }
     }
 }
+
+@Suite struct QueryGateTests {
+    @Test func atMostLimitBodiesRunAtOnceAndAllRun() async throws {
+        let gate = QueryGate(limit: 2)
+        let running = Locked(0), peak = Locked(0), done = Locked(0)
+        let (second, open) = AsyncStream.makeStream(of: Void.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    try await gate.withPermit {
+                        let now = running.withLock { $0 += 1; return $0 }
+                        peak.withLock { $0 = max($0, now) }
+                        if now == 2 { open.finish() }
+                        // The first one inside holds its permit until a second one is inside too.
+                        for await _ in second {}
+                        running.withLock { $0 -= 1 }
+                        done.withLock { $0 += 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(peak.value == 2)
+        #expect(done.value == 10)
+    }
+}
