@@ -25,7 +25,8 @@ public func buildApplication(
     Application(
         router: makeRouter(
             client: client, registry: registry, metrics: ReporterMetrics(factory: metricsFactory),
-            cacheTimeToLive: configuration.cacheTimeToLive, distinctUserQueries: configuration.distinctUserQueries),
+            cacheTimeToLive: configuration.cacheTimeToLive, distinctUserQueries: configuration.distinctUserQueries,
+            gateWait: configuration.statementTimeout),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "eventplatform-reporter"
@@ -36,10 +37,10 @@ public func buildApplication(
 
 /// The reporter's routes; tests drive it with `app.test(.router)`. Answers are kept for
 /// `cacheTimeToLive` (zero: every request queries); at most `distinctUserQueries` distinct-user reports
-/// query at once.
+/// query at once, and one that waits longer than `gateWait` for its turn answers 503.
 func makeRouter(
     client: PostgresClient, registry: PrometheusCollectorRegistry, metrics: ReporterMetrics, cacheTimeToLive: Duration = .zero,
-    distinctUserQueries: Int = 2
+    distinctUserQueries: Int = 2, gateWait: Duration = .seconds(5)
 ) -> Router<ReporterRequestContext> {
     let store = ReportStore(client: client)
     let gate = QueryGate(limit: distinctUserQueries)
@@ -64,12 +65,12 @@ func makeRouter(
                 let report: RenderedReport
                 if let cache {
                     let (cached, hit) = try await cache.answer(for: cacheKey(route, request: request)) {
-                        try await answer(route, request: request, store: store, gate: gate)
+                        try await answer(route, request: request, store: store, gate: gate, gateWait: gateWait)
                     }
                     report = cached
                     metrics.recordCache(route, hit: hit)
                 } else {
-                    report = try await answer(route, request: request, store: store, gate: gate)
+                    report = try await answer(route, request: request, store: store, gate: gate, gateWait: gateWait)
                 }
                 metrics.record(route, status: 200, duration: ContinuousClock.now - start)
                 return Response(status: .ok, headers: [.contentType: report.contentType], body: ResponseBody(byteBuffer: report.body))
@@ -112,12 +113,18 @@ private func cacheKey(_ route: ReportRoute, request: Request) -> String {
 
 /// The answer to one report request: parameters checked first (a 400 never touches the database), the
 /// distinct-user reports through `gate`.
-private func answer(_ route: ReportRoute, request: Request, store: ReportStore, gate: QueryGate) async throws -> RenderedReport {
+private func answer(
+    _ route: ReportRoute, request: Request, store: ReportStore, gate: QueryGate, gateWait: Duration
+) async throws -> RenderedReport {
     guard route.countsDistinctUsers else { return try await report(route, request: request, store: store) }
     // Parameters first, so a 400 never waits at the gate.
     let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
     if route == .retention { _ = try RetentionParameters(query: query) } else { _ = try ReportParameters(query: query, route: route) }
-    return try await gate.withPermit { try await report(route, request: request, store: store) }
+    do {
+        return try await gate.withPermit(waitingAtMost: gateWait) { try await report(route, request: request, store: store) }
+    } catch is QueryGate.Busy {
+        throw APIError(.serviceUnavailable, "too many distinct-user reports are running; retry later", headers: [.retryAfter: "5"])
+    }
 }
 
 private func report(_ route: ReportRoute, request: Request, store: ReportStore) async throws -> RenderedReport {

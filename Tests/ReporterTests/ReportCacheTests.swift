@@ -148,7 +148,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<10 {
                 group.addTask {
-                    try await gate.withPermit {
+                    try await gate.withPermit(waitingAtMost: .seconds(60)) {
                         let now = running.withLock { $0 += 1; return $0 }
                         peak.withLock { $0 = max($0, now) }
                         if now == 2 { open.finish() }
@@ -163,5 +163,28 @@ import Testing
         }
         #expect(peak.value == 2)
         #expect(done.value == 10)
+    }
+
+    @Test func aBodyThatCannotGetInWithinItsWaitIsToldSo() async throws {
+        let gate = QueryGate(limit: 1)
+        let (hold, release) = AsyncStream.makeStream(of: Void.self)
+        let holding = Locked(false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await gate.withPermit(waitingAtMost: .seconds(60)) {
+                    holding.withLock { $0 = true }
+                    for await _ in hold {}
+                }
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !holding.value, ContinuousClock.now < deadline { await Task.yield() }
+            await #expect(throws: QueryGate.Busy.self) {
+                try await gate.withPermit(waitingAtMost: .milliseconds(50)) { Issue.record("ran while the permit was held") }
+            }
+            release.finish()
+            try await group.waitForAll()
+        }
+        // The one that gave up left the line: the permit is free again.
+        #expect(try await gate.withPermit(waitingAtMost: .milliseconds(50)) { 42 } == 42)
     }
 }
