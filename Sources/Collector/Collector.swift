@@ -5,8 +5,9 @@ public import Logging
 internal import Postgres
 public import ServiceLifecycle
 
-/// A member of a source's collector group: consumes the source's topic in batches and stores each batch,
-/// with the group's progress, exactly once in PostgreSQL (see ``BatchWriter``).
+/// An instance of a source's collector group: runs `groupMembers` members that consume the source's
+/// topic in batches and store each batch, with the group's progress, exactly once in PostgreSQL (see
+/// ``BatchWriter``).
 ///
 /// `run()` applies the schema migrations, creates the topics where missing, joins the group and consumes
 /// until cancelled. On graceful shutdown it finishes and commits the batch in hand, then leaves the group.
@@ -61,22 +62,51 @@ public struct Collector: Service {
         readiness.setDatabaseReachable(true)
         await createTopics()
 
+        let deadLetters = try DeadLetterPublisher(topic: configuration.deadLetterTopic, brokers: configuration.brokers, logger: logger)
+        readiness.setSubscribed(true)
+        logger.info("collector consuming", metadata: [
+            "kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.groupID)",
+            "collector.members": "\(configuration.groupMembers)",
+        ])
+        do {
+            // Members share the pool, the partition bookkeeping and the dead-letter producer; a member that
+            // fails stops the others (the instance restarts as a whole).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for member in 0..<configuration.groupMembers {
+                    group.addTask {
+                        try await runMember(member, client: client, partitions: partitions, deadLetters: deadLetters, stop: stop, retry: retry)
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            readiness.setSubscribed(false)
+            await deadLetters.close()
+            throw error
+        }
+        readiness.setSubscribed(false)
+        await deadLetters.close()
+        logger.info("collector stopped")
+    }
+
+    /// One member of the group: its own consumer and loop, until a graceful shutdown or an error.
+    private func runMember(
+        _ member: Int, client: PostgresClient, partitions: EventPartitions, deadLetters: DeadLetterPublisher,
+        stop: StopSignal, retry: RetryPolicy
+    ) async throws {
+        var logger = logger
+        logger[metadataKey: "collector.member"] = "\(member)"
         let rebalances = RebalanceLog()
         let consumer = try KafkaConsumer(
             configuration: .consumer(brokers: configuration.brokers, groupID: configuration.groupID, sessionTimeout: configuration.sessionTimeout),
             logger: logger,
             onRebalance: { rebalances.record($0) }
         )
-        let deadLetters = try DeadLetterPublisher(topic: configuration.deadLetterTopic, brokers: configuration.brokers, logger: logger)
         try consumer.subscribe(to: [configuration.topic])
-        readiness.setSubscribed(true)
-        logger.info("collector consuming", metadata: [
-            "kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.groupID)",
-        ])
         var loop = CollectorLoop(
             configuration: configuration,
             consumer: consumer,
-            writer: BatchWriter(client: client, groupID: configuration.groupID, partitions: partitions, lanes: configuration.writerLanes),
+            writer: BatchWriter(client: client, groupID: configuration.groupID, partitions: partitions),
             partitions: partitions,
             deadLetters: deadLetters,
             rebalances: rebalances,
@@ -88,15 +118,10 @@ public struct Collector: Service {
         do {
             try await loop.run()
         } catch {
-            readiness.setSubscribed(false)
             await consumer.close()
-            await deadLetters.close()
             throw error
         }
-        readiness.setSubscribed(false)
         await consumer.close()
-        await deadLetters.close()
-        logger.info("collector stopped")
     }
 
     /// Creates the source topic and the dead-letter topic where missing (contract section 3). A failure is

@@ -20,16 +20,16 @@ public struct CollectorConfiguration: Sendable, Hashable {
     public var sessionTimeout: Duration = .seconds(10)
     /// The PostgreSQL database, as a `postgres://` URL.
     public var databaseURL: String = "postgres://postgres@127.0.0.1:5432/eventplatform"
-    /// Transactions a batch is split into, by partition, written concurrently on their own connections;
-    /// each stores its own partitions' offsets, so each is still all or nothing. PostgreSQL runs each on a
-    /// core of its own, which is where a batch's time goes.
-    public var writerLanes: Int = 2
-    /// Connections the collector may hold: one per writer lane, one more for maintenance.
-    public var databaseConnections: Int { writerLanes + 1 }
+    /// Members of the group this instance runs, each with its own consumer, partitions and database
+    /// connection. PostgreSQL works on a core per connection, and independent members overlap one's
+    /// loading with the other's aggregate updates; more members than partitions would idle.
+    public var groupMembers: Int = 2
+    /// Connections the collector may hold: one per member, one more for maintenance.
+    public var databaseConnections: Int { groupMembers + 1 }
     /// The port of `/metrics` and health (9101, 9102, 9103 by source; 0 picks a free one).
     public var metricsPort: Int
     /// The most records written in one transaction.
-    public var batchSize: Int = 10_000
+    public var batchSize: Int = 5_000
     /// How long a batch may wait to fill before it is written anyway.
     public var batchWait: Duration = .milliseconds(250)
     /// The first pause after a failed write or dead-letter publish; doubled per failure up to `maximumRetryDelay`.

@@ -40,11 +40,11 @@ struct CollectorCommand: AsyncParsableCommand {
     @Option(help: "Partitions of topics the collector creates. (env: KAFKA_PARTITIONS, default 6)")
     var partitions: Int?
 
-    @Option(help: "Most records per database transaction. (env: COLLECTOR_BATCH_SIZE, default 10000)")
+    @Option(help: "Most records per database transaction. (env: COLLECTOR_BATCH_SIZE, default 5000)")
     var batchSize: Int?
 
-    @Option(help: "Concurrent transactions a batch is split into, by partition. (env: COLLECTOR_WRITER_LANES, default 2)")
-    var writerLanes: Int?
+    @Option(help: "Group members this instance runs, each with its own partitions and connection. (env: COLLECTOR_GROUP_MEMBERS, default 2)")
+    var groupMembers: Int?
 
     @Option(help: "Milliseconds a batch may wait to fill. (env: COLLECTOR_BATCH_WAIT_MS, default 250)")
     var batchWaitMs: Int?
@@ -90,9 +90,9 @@ struct CollectorCommand: AsyncParsableCommand {
         if let days = try retentionDays ?? integer("RAW_RETENTION_DAYS", in: environment) {
             configuration.rawRetentionDays = days > 0 ? days : nil
         }
-        configuration.writerLanes = try writerLanes ?? integer("COLLECTOR_WRITER_LANES", in: environment) ?? configuration.writerLanes
+        configuration.groupMembers = try groupMembers ?? integer("COLLECTOR_GROUP_MEMBERS", in: environment) ?? configuration.groupMembers
         guard configuration.batchSize > 0 else { throw ValidationError("the batch size must be at least 1") }
-        guard (1...16).contains(configuration.writerLanes) else { throw ValidationError("the writer lanes must be from 1 to 16") }
+        guard (1...64).contains(configuration.groupMembers) else { throw ValidationError("the group members must be from 1 to 64") }
 
         ServiceBootstrap.start()
         let registry = ServiceBootstrap.registry

@@ -13,39 +13,6 @@ import Testing
         BatchWriter(client: database.client, groupID: group, partitions: EventPartitions(client: database.client, logger: testLogger))
     }
 
-    @Test func aBatchIsDealtToLanesByPartitionBusiestFirst() throws {
-        let samples = sampleEvents(.app, count: 10)
-        let events = try consumed(Array(samples[0..<5]), partition: 0) + consumed(Array(samples[5..<8]), partition: 1)
-            + consumed(Array(samples[8..<10]), partition: 2)
-        let dlqOnly = KafkaTopicPartition(topic: "events.test", partition: 3)
-        var offsets = nextOffsets(events)
-        offsets[dlqOnly] = 7
-        let lanes = BatchWriter.split(events, through: offsets, lanes: 2)
-        #expect(lanes.map { Set($0.events.map(\.partition.partition)) } == [[0], [1, 2]])
-        #expect(lanes[0].offsets[dlqOnly] == 7, "a partition with only dead letters still moves forward")
-        #expect(lanes.flatMap(\.offsets).count == offsets.count)
-        #expect(BatchWriter.split(events, through: offsets, lanes: 1).count == 1)
-        #expect(BatchWriter.split(Array(events.prefix(5)), through: nextOffsets(Array(events.prefix(5))), lanes: 4).count == 1)
-    }
-
-    @Test func lanesStoreTheirPartitionsTogetherWithExactTotals() async throws {
-        try await TestDatabase.with { database in
-            let writer = BatchWriter(
-                client: database.client, groupID: "lanes", partitions: EventPartitions(client: database.client, logger: testLogger), lanes: 2)
-            let samples = sampleEvents(.tiktok, count: 400)
-            var batch: [ConsumedEvent] = []
-            for partition in 0..<4 {
-                let slice = Array(samples[(partition * 100)..<(partition * 100 + 100)])
-                batch += try consumed(slice, partition: Int32(partition))
-            }
-            #expect(try await writer.write(batch, through: nextOffsets(batch)) == BatchWriteResult(inserted: 400))
-            #expect(try await writer.write(batch, through: nextOffsets(batch)) == BatchWriteResult(alreadyStored: 400))
-            #expect(try await database.totals() == StoredTotals(expecting: samples))
-            let stored = try await writer.storedOffsets(topic: "events.test", partitions: [0, 1, 2, 3])
-            #expect(stored.values.sorted() == [100, 100, 100, 100])
-        }
-    }
-
     @Test func redeliveredAndRepublishedEventsAreStoredAndCountedOnce() async throws {
         try await TestDatabase.with { database in
             let writer = writer(database)

@@ -191,6 +191,9 @@ func collectorConfiguration(source: EventSource, topic: String, database: TestDa
     configuration.brokers = kafka.brokers
     configuration.databaseURL = database.url
     configuration.batchSize = 500
+    // One member per instance, so that instances and members are the same thing in the rebalance tests;
+    // the process tests and the end-to-end test run the default two.
+    configuration.groupMembers = 1
     configuration.batchWait = .milliseconds(100)
     configuration.rawRetentionDays = nil
     configuration.maximumRetryDelay = .seconds(1)

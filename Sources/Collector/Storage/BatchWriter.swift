@@ -2,11 +2,9 @@ public import Kafka
 import EventModel
 public import Postgres
 
-/// Stores batches of consumed events and the consumer group's progress, all or nothing per partition.
+/// Stores batches of consumed events and the consumer group's progress, all or nothing.
 ///
-/// ``write(_:through:)`` splits a batch by partition into up to `lanes` transactions that run concurrently
-/// on their own connections (PostgreSQL works on a core per connection). Each transaction stores its
-/// partitions' events and offsets together: it locks the group's offset rows of its partitions,
+/// One ``write(_:through:)`` is one transaction: it locks the group's offset rows of the batch's partitions,
 /// skips events below the offsets already stored (so a batch read twice, by a zombie instance or after a
 /// crash, is stored once), bulk-loads the rest with `COPY` into a temporary table, inserts only the events
 /// whose (source, event id) is new into `event_keys` and `events`, adds exactly those to the aggregates,
@@ -19,22 +17,18 @@ public struct BatchWriter: Sendable {
     public let groupID: String
     private let client: PostgresClient
     private let partitions: EventPartitions
-    private let lanes: Int
 
-    /// A writer for `groupID`'s batches, creating raw-event partitions through `partitions`, splitting a
-    /// batch into at most `lanes` concurrent transactions (give `client` that many connections).
-    public init(client: PostgresClient, groupID: String, partitions: EventPartitions, lanes: Int = 1) {
+    /// A writer for `groupID`'s batches, creating raw-event partitions through `partitions`.
+    public init(client: PostgresClient, groupID: String, partitions: EventPartitions) {
         self.client = client
         self.groupID = groupID
         self.partitions = partitions
-        self.lanes = max(1, lanes)
     }
 
     /// Stores `events` and records `nextOffsets`, the next offset to read of every partition the batch
-    /// covers (records sent to the dead-letter topic included).
+    /// covers (records sent to the dead-letter topic included), in one transaction.
     ///
-    /// - Throws: ``PostgresError``; the failed lane's partitions are not stored then (another lane's may
-    ///   be: writing the batch again skips them by their stored offsets). See ``StorageFailure`` for which
+    /// - Throws: ``PostgresError``; nothing of the batch is stored then. See ``StorageFailure`` for which
     ///   errors are worth a retry and which point at an event that cannot be stored.
     public func write(_ events: [ConsumedEvent], through nextOffsets: [KafkaTopicPartition: Int64]) async throws -> BatchWriteResult {
         var days = Set<Int64>()
@@ -42,43 +36,6 @@ public struct BatchWriter: Sendable {
             days.insert(UTCCalendar.day(ofMicroseconds: event.event.occurredAt))
         }
         try await partitions.ensure(days: days)
-        let split = Self.split(events, through: nextOffsets, lanes: lanes)
-        guard split.count > 1 else { return try await writeTransaction(events, through: nextOffsets) }
-        return try await withThrowingTaskGroup(of: BatchWriteResult.self) { group in
-            for lane in split {
-                group.addTask { try await writeTransaction(lane.events, through: lane.offsets) }
-            }
-            var total = BatchWriteResult()
-            for try await result in group {
-                total.inserted += result.inserted
-                total.duplicates += result.duplicates
-                total.alreadyStored += result.alreadyStored
-            }
-            return total
-        }
-    }
-
-    /// The batch's partitions dealt to at most `lanes` lanes, the busiest partition first to the emptiest lane.
-    static func split(
-        _ events: [ConsumedEvent], through nextOffsets: [KafkaTopicPartition: Int64], lanes: Int
-    ) -> [(events: [ConsumedEvent], offsets: [KafkaTopicPartition: Int64])] {
-        let byPartition = Dictionary(grouping: events, by: \.partition)
-        guard lanes > 1, byPartition.count > 1 else { return [(events, nextOffsets)] }
-        var split = Array(repeating: (events: [ConsumedEvent](), offsets: [KafkaTopicPartition: Int64]()), count: min(lanes, byPartition.count))
-        for (partition, partitionEvents) in byPartition.sorted(by: { ($0.value.count, $1.key) > ($1.value.count, $0.key) }) {
-            let lane = split.indices.min { split[$0].events.count < split[$1].events.count }!
-            split[lane].events += partitionEvents
-            split[lane].offsets[partition] = nextOffsets[partition]
-        }
-        // Partitions with only dead-lettered records still move forward.
-        for (partition, offset) in nextOffsets where byPartition[partition] == nil {
-            split[0].offsets[partition] = offset
-        }
-        return split
-    }
-
-    /// One transaction: `events` and the offsets of their partitions, all or nothing.
-    private func writeTransaction(_ events: [ConsumedEvent], through nextOffsets: [KafkaTopicPartition: Int64]) async throws -> BatchWriteResult {
         // Built before the transaction, so the transaction holds its locks only while the database works;
         // rebuilt inside it in the rare case that part of the batch turns out to be stored already.
         var batch = StagedBatch(events)

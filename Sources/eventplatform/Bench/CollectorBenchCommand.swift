@@ -26,10 +26,10 @@ struct CollectorBenchCommand: AsyncParsableCommand {
     var events = 1_000_000
 
     @Option(help: "Records per collector batch.")
-    var batchSize = 10_000
+    var batchSize = 5_000
 
-    @Option(help: "Concurrent transactions per batch (writer lanes).")
-    var lanes = 2
+    @Option(help: "Group members the collector instance runs.")
+    var members = 2
 
     func run() async throws {
         try await BenchDatabase.run(serverURL: databaseURL, prepare: recreateDatabase) { url, client, logger in
@@ -59,8 +59,8 @@ struct CollectorBenchCommand: AsyncParsableCommand {
         _ = try await client.execute("TRUNCATE events")
         let copy = try await copyBaseline(samples, client: client)
 
-        print(String(format: "collector (batch %d, %d lanes): %.0f events/s (%d events in %.1f s after the group join)",
-                     batchSize, lanes, collected.rate, collected.events, collected.seconds))
+        print(String(format: "collector (batch %d, %d group members): %.0f events/s (%d events in %.1f s after the group join)",
+                     batchSize, members, collected.rate, collected.events, collected.seconds))
         print(String(format: "COPY of the same rows into events:  %.0f rows/s  -> collector at %.0f%% of it",
                      copy, 100 * collected.rate / copy))
     }
@@ -76,7 +76,7 @@ struct CollectorBenchCommand: AsyncParsableCommand {
         configuration.deadLetterTopic = topic + "-dlq"
         configuration.metricsPort = 0
         configuration.batchSize = batchSize
-        configuration.writerLanes = lanes
+        configuration.groupMembers = members
         configuration.rawRetentionDays = nil
         let collector = Collector(configuration: configuration, logger: logger)
         let services = ServiceGroup(services: [collector], gracefulShutdownSignals: [], logger: logger)
