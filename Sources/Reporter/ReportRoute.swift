@@ -46,15 +46,6 @@ public enum ReportRoute: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// Whether the route counts distinct users over its range: a scan of many activity rows, which
-    /// ``QueryGate`` keeps to a few at a time.
-    var countsDistinctUsers: Bool {
-        switch self {
-        case .funnel, .demographics, .dau, .retention: true
-        case .events, .revenue, .topEvents: false
-        }
-    }
-
     /// The finest time step of the aggregate the route reads: `from` and `to` must fall on it, since
     /// an answer for a part of an hour or day cannot be read from the aggregates exactly.
     var granularity: TimeGranularity {

@@ -111,25 +111,20 @@ private func cacheKey(_ route: ReportRoute, request: Request) -> String {
     return "\(route.rawValue)?\(query)|\(ReportAnswer.prefersCSV(request.headers[.accept] ?? "") ? "csv" : "json")"
 }
 
-/// The answer to one report request: parameters checked first (a 400 never touches the database), the
-/// distinct-user reports through `gate`.
+/// The answer to one report request: parameters checked first (a 400 never touches the database or waits
+/// at the gate); the reports that count distinct users over their range query through `gate`.
 private func answer(
     _ route: ReportRoute, request: Request, store: ReportStore, gate: QueryGate, gateWait: Duration
 ) async throws -> RenderedReport {
-    guard route.countsDistinctUsers else { return try await report(route, request: request, store: store) }
-    // Parameters first, so a 400 never waits at the gate.
-    let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
-    if route == .retention { _ = try RetentionParameters(query: query) } else { _ = try ReportParameters(query: query, route: route) }
-    do {
-        return try await gate.withPermit(waitingAtMost: gateWait) { try await report(route, request: request, store: store) }
-    } catch is QueryGate.Busy {
-        throw APIError(.serviceUnavailable, "too many distinct-user reports are running; retry later", headers: [.retryAfter: "5"])
-    }
-}
-
-private func report(_ route: ReportRoute, request: Request, store: ReportStore) async throws -> RenderedReport {
     let query = request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
     func parameters() throws -> ReportParameters { try ReportParameters(query: query, route: route) }
+    func gated<T: Sendable>(_ read: () async throws -> T) async throws -> T {
+        do {
+            return try await gate.withPermit(waitingAtMost: gateWait, read)
+        } catch is QueryGate.Busy {
+            throw APIError(.serviceUnavailable, "too many distinct-user reports are running; retry later", headers: [.retryAfter: "5"])
+        }
+    }
     switch route {
     case .events:
         let parameters = try parameters()
@@ -139,22 +134,25 @@ private func report(_ route: ReportRoute, request: Request, store: ReportStore) 
         let parameters = try parameters()
         return try ReportAnswer.rendered(
             ReportAnswer.Revenue(try await store.revenue(parameters), grouped: parameters.groupBy != nil), to: request)
-    case .funnel:
-        return try ReportAnswer.rendered(ReportAnswer.Funnel(try await store.funnel(parameters())), to: request)
-    case .demographics:
-        let parameters = try parameters()
-        return try ReportAnswer.rendered(
-            ReportAnswer.Demographics(try await store.demographics(parameters), source: parameters.source), to: request)
-    case .dau:
-        return try ReportAnswer.rendered(try await store.dailyActiveUsers(parameters()).map {
-            ReportAnswer.DailyUsers(date: $0.key ?? "", uniqueUsers: $0.value)
-        }, to: request)
     case .topEvents:
         return try ReportAnswer.rendered(try await store.topEvents(parameters()).map {
             ReportAnswer.EventTypeCount(eventType: $0.key ?? "", count: $0.value)
         }, to: request)
-    case .retention:
+    case .funnel:
+        let parameters = try parameters()
+        return try ReportAnswer.rendered(ReportAnswer.Funnel(try await gated { try await store.funnel(parameters) }), to: request)
+    case .demographics:
+        let parameters = try parameters()
         return try ReportAnswer.rendered(
-            RetentionTable(cohorts: try await store.retention(RetentionParameters(query: query)).map(ReportAnswer.Retention.init)), to: request)
+            ReportAnswer.Demographics(try await gated { try await store.demographics(parameters) }, source: parameters.source), to: request)
+    case .dau:
+        let parameters = try parameters()
+        return try ReportAnswer.rendered(try await gated { try await store.dailyActiveUsers(parameters) }.map {
+            ReportAnswer.DailyUsers(date: $0.key ?? "", uniqueUsers: $0.value)
+        }, to: request)
+    case .retention:
+        let parameters = try RetentionParameters(query: query)
+        return try ReportAnswer.rendered(
+            RetentionTable(cohorts: try await gated { try await store.retention(parameters) }.map(ReportAnswer.Retention.init)), to: request)
     }
 }
