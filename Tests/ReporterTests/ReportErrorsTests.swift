@@ -64,4 +64,24 @@ import Testing
         }
         await client.close()
     }
+
+    /// A report cut off by the statement timeout is the client's "retry later" (503), not a server bug.
+    @Test func aQueryCutOffByTheStatementTimeoutAnswers503() async throws {
+        try await ReportTestDatabase.with { database in
+            var configuration = ReporterConfiguration()
+            configuration.databaseURL = database.url
+            configuration.statementTimeout = .milliseconds(1)
+            let impatient = PostgresClient(configuration: .init(url: configuration.connectionURL, maximumConnections: 1), logger: testLogger)
+            let registry = PrometheusCollectorRegistry()
+            let router = makeRouter(client: impatient, registry: registry, metrics: ReporterMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+            try await Application(router: router, logger: testLogger).test(.router) { http in
+                let response = try await http.execute(uri: "/reports/demographics?from=2025-11-01&to=2026-01-31", method: .get)
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "5")
+                let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.error.contains("statement timeout"))
+            }
+            await impatient.close()
+        }
+    }
 }

@@ -17,6 +17,8 @@ let testLogger: Logger = {
 /// A migrated database of the test's own on the shared server, holding a generated data set written
 /// through the collector's real `BatchWriter`; dropped afterwards.
 struct ReportTestDatabase: Sendable {
+    /// The database's URL (the owner's login).
+    let url: String
     /// The owner's pool: loads data and computes the expected answers.
     let client: PostgresClient
     /// A pool as the reporter connects: read-only sessions as the reader role.
@@ -28,7 +30,7 @@ struct ReportTestDatabase: Sendable {
             var configuration = ReporterConfiguration()
             configuration.databaseURL = url
             let reader = PostgresClient(configuration: .init(url: configuration.connectionURL, maximumConnections: 4), logger: testLogger)
-            let database = ReportTestDatabase(client: client, reader: reader)
+            let database = ReportTestDatabase(url: url, client: client, reader: reader)
             do {
                 try await database.load()
                 let result = try await body(database)
