@@ -27,6 +27,9 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var kafka: KafkaOptions
 
+    /// The name the file is recorded and reported under.
+    private var fileName: String { URL(fileURLWithPath: file).lastPathComponent }
+
     @Option(help: "PostgreSQL URL, where imported files are recorded. (env: DATABASE_URL, default postgres://postgres@127.0.0.1:5432/eventplatform)")
     var databaseURL: String?
 
@@ -49,7 +52,6 @@ struct ImportCommand: AsyncParsableCommand {
             throw error
         }
         await client.close()
-        let fileName = URL(fileURLWithPath: file).lastPathComponent
         switch outcome {
         case .alreadyImported(let earlier):
             print("\(fileName): already imported at \(earlier.importedAt) as \(earlier.fileName) (\(earlier.events) events); nothing published")
@@ -70,7 +72,6 @@ struct ImportCommand: AsyncParsableCommand {
         publisherConfiguration.brokers = kafka.resolvedBrokers
         let topic = kafka.topics.app
         try await kafka.topics.createMissing(brokers: kafka.resolvedBrokers, logger: logger)
-        let fileName = URL(fileURLWithPath: file).lastPathComponent
         return try await withRunningPublisher(publisherConfiguration, logger: logger) { publisher in
             let importer = CSVImporter(publisher: publisher, ledger: ImportLedger(client: client), topic: topic, logger: logger)
             let bar = ProgressBar()
