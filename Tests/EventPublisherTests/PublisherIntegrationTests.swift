@@ -177,7 +177,10 @@ import Testing
         configuration.batch = BatchPolicy(size: 10, timeout: .milliseconds(10), maximumSize: 10)
         configuration.capacity = PublisherCapacity(maximumEvents: 50, maximumBytes: 1_000_000)
         configuration.enqueueTimeout = .milliseconds(500)
-        configuration.deliveryTimeout = .seconds(3)
+        // Far beyond the enqueue timeout, so a starved scheduler cannot free the buffer by failing the
+        // deliveries first; the short shutdown then fails them without waiting for it.
+        configuration.deliveryTimeout = .seconds(30)
+        configuration.shutdownTimeout = .seconds(1)
         broker.stop()
         try await withRunningPublisher(configuration) { publisher in
             for index in 0..<50 {
@@ -190,7 +193,7 @@ import Testing
                 (error as? PublisherError)?.code == .bufferFull && "\(error)".contains("stayed full (50 events")
             }
             let waited = ContinuousClock.now - started
-            #expect(waited >= .milliseconds(500) && waited < .seconds(3))
+            #expect(waited >= .milliseconds(500) && waited < .seconds(30))
             #expect(publisher.status.pendingEvents == 50)
             #expect(publisher.status.peakPendingEvents == 50)
             #expect(publisher.status.waitingProducers == 0)
