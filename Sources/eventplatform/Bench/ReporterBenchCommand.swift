@@ -85,7 +85,7 @@ struct ReporterBenchCommand: AsyncParsableCommand {
     }
 
     /// Sample events of the three sources over 30 days, written by two concurrent writers (two partitions of a
-    /// pretend topic), as collectors would.
+    /// pretend topic keyed by user id), as collectors would.
     private func load(client: PostgresClient, logger: Logger) async throws {
         let writers = 2, batch = 5_000
         let started = ContinuousClock.now
@@ -105,12 +105,16 @@ struct ReporterBenchCommand: AsyncParsableCommand {
                     var offset: Int64 = 0
                     while offset < share {
                         let count = min(batch, share - Int(offset))
-                        let consumed = try (0..<count).map { _ in
+                        var consumed: [ConsumedEvent] = []
+                        consumed.reserveCapacity(count)
+                        while consumed.count < count {
+                            // Each writer owns its users, as a partition keyed by user id does.
                             let sample = factory.next()
-                            defer { offset += 1 }
-                            return ConsumedEvent(
+                            guard abs(sample.userId.hashValue % writers) == writerIndex else { continue }
+                            consumed.append(ConsumedEvent(
                                 event: try EventRecord(decoding: sample.json, format: EventFormat(source: sample.source)),
-                                payload: sample.json, partition: partition, offset: offset)
+                                payload: sample.json, partition: partition, offset: offset))
+                            offset += 1
                         }
                         _ = try await writer.write(consumed, through: [partition: offset])
                         let total = written.add(count)
