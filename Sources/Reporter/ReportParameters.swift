@@ -17,6 +17,16 @@ public struct ReportParameters: Sendable, Hashable {
     public var limit: Int = ReportParameters.defaultLimit
     public var segment: Segment?
 
+    /// The range's first UTC day, `YYYY-MM-DD`: the distinct-user reports count whole days.
+    public var firstDay: String { Self.dayText(from) }
+    /// The UTC day on which the range ends (exclusive), `YYYY-MM-DD`.
+    public var endDay: String { Self.dayText(to) }
+
+    private static func dayText(_ date: Date) -> String {
+        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        return UTCCalendar.dateText(ofDay: UTCCalendar.day(ofMicroseconds: microseconds))
+    }
+
     /// `limit` when the client gives none.
     public static let defaultLimit = 10
     /// The accepted values of `limit`.

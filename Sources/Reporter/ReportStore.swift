@@ -59,14 +59,21 @@ public struct ReportStore: Sendable {
         }
     }
 
-    /// `/stats/dau`: distinct users (source, user id) per UTC day that had activity, in the segment.
+    /// `/stats/dau`: distinct users (source, user id) per UTC day that had activity, in the segment: the
+    /// day's user counters of the segment's dimension (a `source` segment is the `users` dimension of
+    /// that source).
     public func dailyActiveUsers(_ parameters: ReportParameters) async throws -> [ReportGroup<Int>] {
+        let (dimension, value, source) = switch parameters.segment?.field {
+        case nil: ("users", "", nil as String?)
+        case .source?: ("users", "", parameters.segment?.value)
+        case let field?: (field.rawValue, parameters.segment?.value ?? "", nil)
+        }
         let rows = try await client.query("""
-            SELECT day::text AS date, count(DISTINCT (source, user_id))::bigint AS users
-            FROM daily_user_activity
-            WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
-              AND \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
-            GROUP BY day ORDER BY day
+            SELECT day::text AS date, sum(users)::bigint AS users
+            FROM user_value_counts
+            WHERE dimension = \(dimension) AND value = \(value) AND (\(source)::text IS NULL OR source = \(source))
+              AND day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date
+            GROUP BY day HAVING sum(users) > 0 ORDER BY day
             """)
         return try rows.map { ReportGroup(key: try $0.decode(String.self, column: "date"), value: try $0.decode(Int.self, column: "users")) }
     }
@@ -76,7 +83,7 @@ public struct ReportStore: Sendable {
         let rows = try await client.query("""
             SELECT event_type, sum(events)::bigint AS count
             FROM event_counts_daily
-            WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
+            WHERE day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date
               AND \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
             GROUP BY event_type ORDER BY count DESC, event_type LIMIT \(parameters.limit)
             """)
@@ -89,21 +96,22 @@ public struct ReportStore: Sendable {
         let source = parameters.source?.rawValue
         let row = try await client.query("""
             WITH users AS (
-                SELECT DISTINCT source, user_id, funnel_stage FROM daily_user_activity
-                WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
-                  AND funnel_stage IS NOT NULL AND (\(source)::text IS NULL OR source = \(source))
-            ), per_user AS (
-                SELECT bool_or(funnel_stage = 'top') AS top, bool_or(funnel_stage = 'bottom') AS bottom
-                FROM users GROUP BY source, user_id
+                SELECT coalesce(sum(users) FILTER (WHERE value = 'top'), 0) AS top_users,
+                       coalesce(sum(users) FILTER (WHERE value = 'bottom'), 0) AS bottom_users,
+                       coalesce(sum(users) FILTER (WHERE dimension = 'users'), 0) AS staged_users
+                FROM user_value_counts
+                WHERE (dimension = 'stage' OR dimension = 'users' AND source IN ('facebook', 'tiktok'))
+                  AND (\(source)::text IS NULL OR source = \(source))
+                  AND day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date AND previous_day < \(parameters.firstDay)::date
             ), counts AS (
-                SELECT count(*) FILTER (WHERE top) AS top_users, count(*) FILTER (WHERE bottom) AS bottom_users,
-                       count(*) FILTER (WHERE top AND bottom) AS converted
-                FROM per_user
+                -- Users with both stages: top + bottom - users with either (every social event has a stage,
+                -- app events none, so those are the social sources' users).
+                SELECT top_users, bottom_users, top_users + bottom_users - staged_users AS converted FROM users
             ), stage_events AS (
                 SELECT coalesce(sum(events) FILTER (WHERE funnel_stage = 'top'), 0)::bigint AS top_events,
                        coalesce(sum(events) FILTER (WHERE funnel_stage = 'bottom'), 0)::bigint AS bottom_events
                 FROM event_counts_daily
-                WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
+                WHERE day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date
                   AND (\(source)::text IS NULL OR source = \(source))
             )
             SELECT top_users, bottom_users, top_events, bottom_events,
@@ -121,22 +129,16 @@ public struct ReportStore: Sendable {
 
     /// `/reports/demographics`: distinct users active in the range per source and per value of each
     /// demographic field (Facebook: age bucket, gender, country, city; TikTok: follower bucket, device,
-    /// country), in one scan with grouping sets.
+    /// country), from the user counters.
     public func demographics(_ parameters: ReportParameters) async throws -> [DemographicCount] {
         let source = parameters.source?.rawValue
         let rows = try await client.query("""
-            SELECT source,
-                   CASE WHEN grouping(age_bucket) = 0 THEN 'age' WHEN grouping(gender) = 0 THEN 'gender'
-                        WHEN grouping(country) = 0 THEN 'country' WHEN grouping(city) = 0 THEN 'city'
-                        WHEN grouping(follower_bucket) = 0 THEN 'followers' WHEN grouping(device) = 0 THEN 'device'
-                        ELSE 'users' END AS dimension,
-                   coalesce(age_bucket, gender, country, city, follower_bucket, device) AS key,
-                   count(DISTINCT user_id)::bigint AS users
-            FROM daily_user_activity
-            WHERE day >= (\(parameters.from)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(parameters.to)::timestamptz AT TIME ZONE 'UTC')::date
+            SELECT source, dimension, nullif(value, '') AS key, sum(users)::bigint AS users
+            FROM user_value_counts
+            WHERE dimension IN ('users', 'age', 'gender', 'country', 'city', 'followers', 'device')
               AND source IN ('facebook', 'tiktok') AND (\(source)::text IS NULL OR source = \(source))
-            GROUP BY GROUPING SETS ((source), (source, age_bucket), (source, gender), (source, country), (source, city),
-                                    (source, follower_bucket), (source, device))
+              AND day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date AND previous_day < \(parameters.firstDay)::date
+            GROUP BY 1, 2, 3 HAVING sum(users) > 0
             """)
         return try rows.map {
             DemographicCount(
@@ -154,32 +156,24 @@ public struct ReportStore: Sendable {
             WITH start AS (
                 SELECT (\(parameters.startWeek)::timestamptz AT TIME ZONE 'UTC')::date AS week
             ), weeks AS (
-                SELECT generate_series((SELECT week FROM start), (SELECT max(week) FROM weekly_active_users), interval '7 days')::date AS week
-            ), sizes AS (
-                SELECT first_week AS week, count(*) AS size FROM user_first_seen
-                WHERE first_week >= (SELECT week FROM start) GROUP BY 1
-            ), returns AS (
-                SELECT f.first_week AS week, (w.week - f.first_week) / 7 AS later, count(*) AS users
-                FROM user_first_seen f JOIN weekly_active_users w USING (source, user_id)
-                WHERE f.first_week >= (SELECT week FROM start)
-                  AND w.week > f.first_week AND w.week <= f.first_week + 7 * \(parameters.windows)
-                GROUP BY 1, 2
+                SELECT generate_series((SELECT week FROM start), (SELECT max(week) FROM cohort_activity WHERE users > 0),
+                                       interval '7 days')::date AS week
             )
-            SELECT weeks.week::text AS cohort_week, coalesce(sizes.size, 0)::bigint AS size,
-                   coalesce(returns.later, 0) AS later, coalesce(returns.users, 0)::bigint AS users
-            FROM weeks LEFT JOIN sizes USING (week) LEFT JOIN returns USING (week)
-            ORDER BY 1, 3
+            SELECT weeks.week::text AS cohort_week, coalesce((c.week - c.cohort_week) / 7, 0) AS later,
+                   coalesce(c.users, 0)::bigint AS users
+            FROM weeks LEFT JOIN cohort_activity c
+              ON c.cohort_week = weeks.week AND c.week <= weeks.week + 7 * \(parameters.windows)
+            ORDER BY 1, 2
             """)
         var cohorts: [Cohort] = []
         for row in rows {
             let week = try row.decode(String.self, column: "cohort_week")
             if cohorts.last?.week != week {
-                cohorts.append(Cohort(
-                    week: week, size: try row.decode(Int.self, column: "size"),
-                    returning: Array(repeating: 0, count: parameters.windows)))
+                cohorts.append(Cohort(week: week, size: 0, returning: Array(repeating: 0, count: parameters.windows)))
             }
             let later = try row.decode(Int.self, column: "later")
-            if later > 0 { cohorts[cohorts.count - 1].returning[later - 1] = try row.decode(Int.self, column: "users") }
+            let users = try row.decode(Int.self, column: "users")
+            if later == 0 { cohorts[cohorts.count - 1].size = users } else { cohorts[cohorts.count - 1].returning[later - 1] = users }
         }
         return cohorts
     }

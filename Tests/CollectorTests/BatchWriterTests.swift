@@ -111,8 +111,8 @@ import Testing
             }
             // The data set spans several ISO weeks, and users come back in later weeks.
             let weeks = try await database.client.query("""
-                SELECT count(DISTINCT week) AS weeks, count(*) - count(DISTINCT (source, user_id)) AS returns
-                FROM weekly_active_users
+                SELECT count(DISTINCT week) AS weeks, coalesce(sum(users) FILTER (WHERE week > cohort_week), 0) AS returns
+                FROM cohort_activity
                 """)
             #expect(try weeks[0].decode(Int.self, column: "weeks") >= 6)
             #expect(try weeks[0].decode(Int.self, column: "returns") > 0)
@@ -139,28 +139,45 @@ import Testing
          SELECT date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', source, campaign_id, sum(amount), count(*)
          FROM events WHERE amount IS NOT NULL GROUP BY 1, 2, 3
          """),
-        ("daily_user_activity",
+        ("user_histories",
+         "SELECT source, user_id FROM user_histories",
+         "SELECT DISTINCT source, user_id FROM events"),
+        ("user_value_counts",
+         "SELECT dimension, value, source, day, previous_day, users FROM user_value_counts WHERE users <> 0",
          """
-         SELECT day, source, user_id, event_type, funnel_stage, country, device, city, age_bucket, gender, follower_bucket
-         FROM daily_user_activity
-         """,
-         """
-         SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date, source, user_id, event_type, funnel_stage, country, device, city,
-             CASE WHEN age IS NULL THEN NULL WHEN age < 13 THEN 'under-13' WHEN age < 18 THEN '13-17'
-                  WHEN age < 25 THEN '18-24' WHEN age < 35 THEN '25-34' WHEN age < 45 THEN '35-44'
-                  WHEN age < 55 THEN '45-54' WHEN age < 65 THEN '55-64' ELSE '65+' END,
-             gender,
-             CASE WHEN followers IS NULL THEN NULL WHEN followers < 1000 THEN '0-999' WHEN followers < 10000 THEN '1k-10k'
-                  WHEN followers < 100000 THEN '10k-100k' WHEN followers < 1000000 THEN '100k-1M' ELSE '1M+' END
-         FROM events
+         SELECT dimension, value, source, day, previous_day, count(*) FROM (
+             SELECT dimension, value, source, day,
+                    coalesce(lag(day) OVER (PARTITION BY dimension, value, source, user_id ORDER BY day), '-infinity') AS previous_day
+             FROM (SELECT DISTINCT * FROM (\(userValueDays)) AS all_days) AS days
+         ) AS spans GROUP BY 1, 2, 3, 4, 5
          """),
-        ("weekly_active_users",
-         "SELECT week, source, user_id FROM weekly_active_users",
-         "SELECT DISTINCT date_trunc('week', occurred_at AT TIME ZONE 'UTC')::date, source, user_id FROM events"),
-        ("user_first_seen",
-         "SELECT source, user_id, first_week FROM user_first_seen",
-         "SELECT source, user_id, min(date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date FROM events GROUP BY 1, 2"),
+        ("cohort_activity",
+         "SELECT cohort_week, week, users FROM cohort_activity WHERE users <> 0",
+         """
+         SELECT c.cohort, w.week, count(*)
+         FROM (SELECT source, user_id, min(date_trunc('week', occurred_at AT TIME ZONE 'UTC'))::date AS cohort FROM events GROUP BY 1, 2) c
+         JOIN (SELECT DISTINCT source, user_id, date_trunc('week', occurred_at AT TIME ZONE 'UTC')::date AS week FROM events) w
+         USING (source, user_id)
+         GROUP BY 1, 2
+         """),
     ]
+
+    /// Every (dimension, value, source, user, day) the raw events show, written out independently of the
+    /// migration's `user_dimensions`.
+    static let userValueDays = """
+        SELECT d.dimension, d.value, e.source, e.user_id, (e.occurred_at AT TIME ZONE 'UTC')::date AS day
+        FROM events e CROSS JOIN LATERAL (VALUES
+            ('users', ''), ('event_type', e.event_type), ('stage', e.funnel_stage), ('country', e.country), ('device', e.device),
+            ('city', e.city), ('gender', e.gender),
+            ('age', CASE WHEN e.age IS NULL THEN NULL WHEN e.age < 13 THEN 'under-13' WHEN e.age < 18 THEN '13-17'
+                         WHEN e.age < 25 THEN '18-24' WHEN e.age < 35 THEN '25-34' WHEN e.age < 45 THEN '35-44'
+                         WHEN e.age < 55 THEN '45-54' WHEN e.age < 65 THEN '55-64' ELSE '65+' END),
+            ('followers', CASE WHEN e.followers IS NULL THEN NULL WHEN e.followers < 1000 THEN '0-999'
+                               WHEN e.followers < 10000 THEN '1k-10k' WHEN e.followers < 100000 THEN '10k-100k'
+                               WHEN e.followers < 1000000 THEN '100k-1M' ELSE '1M+' END)
+        ) AS d(dimension, value)
+        WHERE d.value IS NOT NULL
+        """
 
     @Test func partitionsAreCreatedOnDemandAndDroppedAfterRetention() async throws {
         try await TestDatabase.with { database in

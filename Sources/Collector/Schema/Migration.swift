@@ -19,7 +19,7 @@ public struct Migration: Sendable, Hashable {
 
 extension Migration {
     /// Every migration of the platform, in version order.
-    public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole]
+    public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole, distinctUserCounters]
 
     /// Raw events, the dedupe keys and the collectors' progress.
     ///
@@ -74,11 +74,8 @@ extension Migration {
     /// - `event_counts_daily`: events per UTC day, source, type, stage, country and device (`/stats/top-events`
     ///   with a segment, day-grouped event reports).
     /// - `revenue_hourly`: exact revenue and purchase count per hour, source and campaign (`/reports/revenue`).
-    /// - `daily_user_activity`: which user was active on which day, with the event type, stage and the
-    ///   segment and demographic values of their events; distinct users over any range come from here
-    ///   (`/stats/dau`, `/reports/demographics`, `/reports/funnel`).
-    /// - `weekly_active_users` and `user_first_seen`: ISO weeks with activity and each user's cohort week
-    ///   (`/stats/retention`).
+    /// - `daily_user_activity`, `weekly_active_users` and `user_first_seen`: which user was active on which
+    ///   day and week, with the values of their events, and each user's cohort week (replaced by version 5).
     static let aggregates = Migration(version: 2, name: "report aggregates", sql: """
         CREATE TABLE event_counts_hourly (
             hour         timestamptz NOT NULL,
@@ -170,5 +167,76 @@ extension Migration {
         GRANT USAGE ON SCHEMA public TO eventplatform_reader;
         GRANT SELECT ON ALL TABLES IN SCHEMA public TO eventplatform_reader;
         ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO eventplatform_reader;
+        """)
+
+    /// Distinct users over any range of days without scanning per-user rows, so that DAU, demographics, the
+    /// funnel and retention answer in milliseconds however many events are stored (contract section 5).
+    ///
+    /// - `user_histories`: per user, the days on which they had an event with each value of each dimension
+    ///   (``UserDimension``), as JSON ``UserHistory``; the collector reads it, adds a batch's days, and
+    ///   derives the counter changes below. Only the collector reads it.
+    /// - `user_value_counts`: per (dimension, value, source, day, previous_day), how many users were active
+    ///   with that value on `day` and last before it on `previous_day` (`-infinity` for their first day).
+    ///   The users active in [a, b) are exactly the sum over days in [a, b) with `previous_day < a` (each
+    ///   user counts once, on their first day in the range); the users of one day are the sum over that day.
+    /// - `cohort_activity`: per cohort week (a user's first ISO week) and week, how many of the cohort were
+    ///   active (`/stats/retention`; the row where both weeks are equal is the cohort's size).
+    ///
+    /// The tables they replace are carried over, then dropped.
+    static let distinctUserCounters = Migration(version: 5, name: "distinct-user counters", sql: """
+        CREATE TABLE user_histories (
+            source  text NOT NULL,
+            user_id text NOT NULL,
+            history text NOT NULL,
+            PRIMARY KEY (source, user_id)
+        );
+
+        CREATE TABLE user_value_counts (
+            dimension    text NOT NULL,
+            value        text NOT NULL,
+            source       text NOT NULL,
+            day          date NOT NULL,
+            previous_day date NOT NULL,
+            users        bigint NOT NULL,
+            PRIMARY KEY (dimension, value, source, day, previous_day)
+        );
+
+        CREATE TABLE cohort_activity (
+            cohort_week date NOT NULL,
+            week        date NOT NULL,
+            users       bigint NOT NULL,
+            PRIMARY KEY (cohort_week, week)
+        );
+
+        CREATE TEMP TABLE value_days ON COMMIT DROP AS
+        SELECT DISTINCT a.source, a.user_id, d.dimension, d.value, a.day
+        FROM daily_user_activity a CROSS JOIN LATERAL (VALUES
+            ('users', ''), ('event_type', a.event_type), ('stage', a.funnel_stage), ('country', a.country),
+            ('device', a.device), ('city', a.city), ('age', a.age_bucket), ('gender', a.gender),
+            ('followers', a.follower_bucket)
+        ) AS d(dimension, value)
+        WHERE d.value IS NOT NULL;
+
+        INSERT INTO user_histories
+        SELECT source, user_id, json_agg(json_build_array(dimension, value, first_day - date '1970-01-01', days)
+                                         ORDER BY dimension, value)::text
+        FROM (SELECT source, user_id, dimension, value, min(day) AS first_day,
+                     (SELECT string_agg(CASE WHEN d::date = ANY(array_agg(v.day)) THEN '1' ELSE '0' END, '' ORDER BY d)
+                      FROM generate_series(min(day), max(day), interval '1 day') AS d) AS days
+              FROM value_days v GROUP BY 1, 2, 3, 4) AS spans
+        GROUP BY 1, 2;
+
+        INSERT INTO user_value_counts
+        SELECT dimension, value, source, day, previous_day, count(*)
+        FROM (SELECT dimension, value, source, day,
+                     coalesce(lag(day) OVER (PARTITION BY dimension, value, source, user_id ORDER BY day), '-infinity') AS previous_day
+              FROM value_days) AS spans
+        GROUP BY 1, 2, 3, 4, 5;
+
+        INSERT INTO cohort_activity
+        SELECT f.first_week, w.week, count(*) FROM user_first_seen f JOIN weekly_active_users w USING (source, user_id)
+        GROUP BY 1, 2;
+
+        DROP TABLE daily_user_activity, weekly_active_users, user_first_seen;
         """)
 }

@@ -48,10 +48,11 @@ public struct BatchWriter: Sendable {
                 }
                 var inserted = 0
                 if batch.rowCount > 0 {
-                    try await connection.execute(Self.createStaging)
+                    try await connection.executeScript(Self.createStaging)
                     try await connection.copyFrom(Self.copyStaging, data: batch.buffer)
                     let rows = try await connection.query(Self.storeStaged)
                     inserted = try rows.first?.decode(Int.self, column: "inserted") ?? 0
+                    try await countUsers(batch.activity, on: connection)
                 }
                 try await saveOffsets(nextOffsets, on: connection)
                 return BatchWriteResult(
@@ -78,6 +79,39 @@ public struct BatchWriter: Sendable {
             offsets[KafkaTopicPartition(topic: topic, partition: partition)] = try row.decode(Int64.self, column: "next_offset")
         }
         return offsets
+    }
+
+    // MARK: Distinct users
+
+    /// Adds the batch's user activity to the users' histories and their changes to the distinct-user
+    /// counters. The histories of the batch's users are locked first (created where missing), in key order,
+    /// so that even two writers with the same user would apply their days one after the other.
+    private func countUsers(_ activity: [StagedBatch.UserKey: [(UserDimension, Int64)]], on connection: PostgresConnection) async throws {
+        var changes = UserCounterChanges()
+        var updated = PostgresCopyBuffer(reservingCapacity: activity.count * 256)
+        for row in try await connection.query(Self.lockHistories) {
+            let key = StagedBatch.UserKey(
+                source: try row.decode(String.self, column: "source"), userId: try row.decode(String.self, column: "user_id"))
+            guard let days = activity[key] else { continue }
+            var history = try UserHistory(json: Array(try row.decode(String.self, column: "history").utf8))
+            if history.record(days, source: key.source, into: &changes) {
+                updated.appendRow([key.source, key.userId, history.json])
+            }
+        }
+        guard !updated.isEmpty else { return }
+        try await connection.copyFrom("COPY collector_histories (source, user_id, history) FROM STDIN", data: updated)
+        try await connection.execute(Self.saveHistories)
+        let counts = changes.userRows
+        if !counts.isEmpty {
+            try await connection.copyFrom(
+                "COPY collector_user_counts (dimension, value, source, day, previous_day, users) FROM STDIN", data: counts)
+            try await connection.execute(Self.addUserCounts)
+        }
+        let cohorts = changes.cohortRows
+        if !cohorts.isEmpty {
+            try await connection.copyFrom("COPY collector_cohorts (cohort_week, week, users) FROM STDIN", data: cohorts)
+            try await connection.execute(Self.addCohorts)
+        }
     }
 
     // MARK: Offsets
@@ -123,18 +157,24 @@ public struct BatchWriter: Sendable {
     // MARK: SQL
 
     /// The batch as loaded by COPY, with the buckets computed in Swift (``UTCCalendar``, ``AgeBucket``,
-    /// ``FollowerBucket``). Temporary, so unlogged and private to the connection; emptied at every commit.
-    static let createStaging: PostgresQuery = """
+    /// ``FollowerBucket``), and the users' new histories and counter changes. Temporary, so unlogged and
+    /// private to the connection; emptied at every commit.
+    static let createStaging = """
         CREATE TEMP TABLE IF NOT EXISTS collector_batch (
             source text, event_id text, event_type text, funnel_stage text, occurred_at timestamptz,
-            hour timestamptz, day date, week date, user_id text, amount numeric, country text, city text,
+            hour timestamptz, day date, user_id text, amount numeric, country text, city text,
             device text, age integer, age_bucket text, gender text, followers bigint, follower_bucket text,
             campaign_id text, payload text
-        ) ON COMMIT DELETE ROWS
+        ) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS collector_histories (source text, user_id text, history text) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS collector_user_counts (
+            dimension text, value text, source text, day date, previous_day date, users bigint
+        ) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS collector_cohorts (cohort_week date, week date, users bigint) ON COMMIT DELETE ROWS;
         """
 
     static let copyStaging = """
-        COPY collector_batch (source, event_id, event_type, funnel_stage, occurred_at, hour, day, week, user_id, \
+        COPY collector_batch (source, event_id, event_type, funnel_stage, occurred_at, hour, day, user_id, \
         amount, country, city, device, age, age_bucket, gender, followers, follower_bucket, campaign_id, payload) FROM STDIN
         """
 
@@ -171,23 +211,33 @@ public struct BatchWriter: Sendable {
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             ON CONFLICT (hour, source, campaign_id)
             DO UPDATE SET revenue = t.revenue + EXCLUDED.revenue, purchases = t.purchases + EXCLUDED.purchases
-        ), activity AS (
-            INSERT INTO daily_user_activity (day, source, user_id, event_type, funnel_stage, country, device, city,
-                                             age_bucket, gender, follower_bucket)
-            SELECT DISTINCT day, source, user_id, event_type, funnel_stage, country, device, city,
-                   age_bucket, gender, follower_bucket
-            FROM fresh ORDER BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
-            ON CONFLICT DO NOTHING
-        ), weekly AS (
-            INSERT INTO weekly_active_users (week, source, user_id)
-            SELECT DISTINCT week, source, user_id FROM fresh ORDER BY 1, 2, 3
-            ON CONFLICT DO NOTHING
-        ), first_seen AS (
-            INSERT INTO user_first_seen AS t (source, user_id, first_week)
-            SELECT source, user_id, min(week) FROM fresh GROUP BY 1, 2 ORDER BY 1, 2
-            ON CONFLICT (source, user_id) DO UPDATE SET first_week = EXCLUDED.first_week
-            WHERE EXCLUDED.first_week < t.first_week
         )
         SELECT count(*) AS inserted FROM fresh
+        """
+
+    /// Creates the batch's missing users with an empty history, locks every one of them in key order, and
+    /// returns their histories (`ON CONFLICT DO UPDATE` locks the row and returns its latest version).
+    static let lockHistories: PostgresQuery = """
+        INSERT INTO user_histories AS h (source, user_id, history)
+        SELECT DISTINCT source, user_id, '[]' FROM collector_batch ORDER BY 1, 2
+        ON CONFLICT (source, user_id) DO UPDATE SET history = h.history
+        RETURNING source, user_id, history
+        """
+
+    static let saveHistories: PostgresQuery = """
+        UPDATE user_histories AS h SET history = b.history FROM collector_histories b
+        WHERE h.source = b.source AND h.user_id = b.user_id
+        """
+
+    static let addUserCounts: PostgresQuery = """
+        INSERT INTO user_value_counts AS t (dimension, value, source, day, previous_day, users)
+        SELECT dimension, value, source, day, previous_day, users FROM collector_user_counts ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT (dimension, value, source, day, previous_day) DO UPDATE SET users = t.users + EXCLUDED.users
+        """
+
+    static let addCohorts: PostgresQuery = """
+        INSERT INTO cohort_activity AS t (cohort_week, week, users)
+        SELECT cohort_week, week, users FROM collector_cohorts ORDER BY 1, 2
+        ON CONFLICT (cohort_week, week) DO UPDATE SET users = t.users + EXCLUDED.users
         """
 }

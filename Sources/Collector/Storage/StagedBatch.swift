@@ -1,11 +1,20 @@
 internal import EventModel
 internal import Postgres
 
-/// A batch's events as COPY rows for the staging table, each (source, event id) once.
+/// A batch's events as COPY rows for the staging table, each (source, event id) once, and the days and
+/// dimensions each user was active with (for ``UserHistory``).
 struct StagedBatch {
     private(set) var buffer: PostgresCopyBuffer
     /// Events left out because an earlier event of the same batch has the same (source, event id).
     private(set) var repeatedInBatch = 0
+    /// Per (source, user id), the dimensions and days of their events.
+    private(set) var activity: [UserKey: [(UserDimension, Int64)]] = [:]
+
+    /// A user: ids are unique within a source only.
+    struct UserKey: Hashable {
+        var source: String
+        var userId: String
+    }
 
     var rowCount: Int { buffer.rowCount }
 
@@ -24,6 +33,8 @@ struct StagedBatch {
                 continue
             }
             let day = UTCCalendar.day(ofMicroseconds: event.occurredAt)
+            activity[UserKey(source: event.source.rawValue, userId: event.userId), default: []]
+                .append(contentsOf: UserDimension.all(of: event).map { ($0, day) })
             buffer.appendRow([
                 event.source.rawValue,
                 event.eventId,
@@ -32,7 +43,6 @@ struct StagedBatch {
                 UTCCalendar.timestampText(ofMicroseconds: event.occurredAt),
                 UTCCalendar.hourText(ofMicroseconds: event.occurredAt),
                 UTCCalendar.dateText(ofDay: day),
-                UTCCalendar.dateText(ofDay: UTCCalendar.weekStart(ofDay: day)),
                 event.userId,
                 event.amount,
                 event.country,

@@ -1,0 +1,29 @@
+internal import EventModel
+
+/// A value an event counts its user under in the distinct-user counters: the user themselves (`users`,
+/// value ''), or one value of a segment or demographic field the event carries (`event_type`, `stage`,
+/// `country`, `device`, `city`, `age` bucket, `gender`, `followers` bucket). A field the event lacks
+/// gives no dimension (contract section 5: such an event is outside every value of that segment).
+struct UserDimension: Hashable, Sendable {
+    var name: String
+    var value: String
+
+    /// The user whatever their events carry.
+    static let user = UserDimension(name: "users", value: "")
+
+    /// Every dimension `event` counts its user under, ``user`` first.
+    static func all(of event: EventRecord) -> [UserDimension] {
+        var dimensions = [user, UserDimension(name: "event_type", value: event.eventType)]
+        func add(_ name: String, _ value: String?) {
+            if let value { dimensions.append(UserDimension(name: name, value: value)) }
+        }
+        add("stage", event.funnelStage?.rawValue)
+        add("country", event.country)
+        add("device", event.device)
+        add("city", event.city)
+        add("age", event.age.map { AgeBucket(age: $0).rawValue })
+        add("gender", event.gender)
+        add("followers", event.followers.map { FollowerBucket(followers: $0).rawValue })
+        return dimensions
+    }
+}

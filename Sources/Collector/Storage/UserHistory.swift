@@ -1,0 +1,127 @@
+internal import EventModel
+
+/// The days on which one user had events with each of their dimension values: the state from which the
+/// collector derives exact changes of the distinct-user counters when a batch brings new days.
+///
+/// Stored in `user_histories.history` as JSON, `[[dimension, value, first day, "1101…"], …]`: days since
+/// 1970-01-01, and a character per day from the first one, `1` for a day with activity. Adding a day
+/// already recorded changes nothing, so a batch read twice (redelivery, a replayed import) cannot count
+/// anyone twice.
+struct UserHistory {
+    /// Each dimension's active days, ascending.
+    private(set) var days: [UserDimension: [Int64]] = [:]
+
+    init() {}
+
+    /// The history stored as `json`.
+    ///
+    /// - Throws: ``UserHistoryError`` when the text is not a history this type wrote.
+    init(json: [UInt8]) throws(UserHistoryError) {
+        let document: JSONDocument
+        do {
+            document = try JSONDocument.parse(json)
+        } catch {
+            throw UserHistoryError(reason: "not JSON: \(error)")
+        }
+        guard document.kind(of: document.root) == .array else { throw UserHistoryError(reason: "not an array") }
+        for entry in document.elements(of: document.root) {
+            let fields = Array(document.elements(of: entry))
+            guard fields.count == 4, let name = document.string(fields[0]), let value = document.string(fields[1]),
+                  let first = document.int(fields[2]), let bits = document.string(fields[3]) else {
+                throw UserHistoryError(reason: "an entry is not [dimension, value, first day, days]")
+            }
+            var active: [Int64] = []
+            for (offset, bit) in bits.utf8.enumerated() where bit == UInt8(ascii: "1") {
+                active.append(Int64(first + offset))
+            }
+            days[UserDimension(name: name, value: value)] = active
+        }
+    }
+
+    /// The history as stored, dimensions in a fixed order.
+    var json: String {
+        var writer = JSONWriter(capacity: 64 * days.count + 2)
+        writer.appendRaw("[")
+        for (index, (dimension, active)) in days.sorted(by: { ($0.key.name, $0.key.value) < ($1.key.name, $1.key.value) }).enumerated() {
+            guard let first = active.first, let last = active.last else { continue }
+            if index > 0 { writer.appendRaw(",") }
+            writer.appendRaw("[")
+            writer.appendString(dimension.name)
+            writer.appendRaw(",")
+            writer.appendString(dimension.value)
+            writer.appendRaw(",")
+            writer.appendInteger(Int(first))
+            writer.appendRaw(",\"")
+            var bits = [UInt8](repeating: UInt8(ascii: "0"), count: Int(last - first) + 1)
+            for day in active { bits[Int(day - first)] = UInt8(ascii: "1") }
+            writer.appendBytes(bits)
+            writer.appendRaw("\"]")
+        }
+        writer.appendRaw("]")
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    /// Adds the user's `activity` (dimension and day pairs) and records what it changes in the counters of
+    /// `source`; returns whether any day was new.
+    ///
+    /// A new day counts the user on it after their previous day with that dimension; when it falls before
+    /// a day already recorded, that later day now follows the new one instead. A new first day of
+    /// ``UserDimension/user`` in an earlier week moves the user, with all their weeks, to that cohort.
+    mutating func record(_ activity: [(UserDimension, Int64)], source: String, into changes: inout UserCounterChanges) -> Bool {
+        let weeksBefore = activeWeeks
+        var changed = false
+        for (dimension, day) in activity {
+            changed = insert(day, for: dimension, source: source, into: &changes) || changed
+        }
+        let weeksAfter = activeWeeks
+        if weeksAfter != weeksBefore, let cohort = weeksAfter.first {
+            if let cohortBefore = weeksBefore.first, cohortBefore == cohort {
+                for week in weeksAfter where !weeksBefore.contains(week) {
+                    changes.add(1, cohortWeek: cohort, week: week)
+                }
+            } else {
+                if let cohortBefore = weeksBefore.first {
+                    for week in weeksBefore { changes.add(-1, cohortWeek: cohortBefore, week: week) }
+                }
+                for week in weeksAfter { changes.add(1, cohortWeek: cohort, week: week) }
+            }
+        }
+        return changed
+    }
+
+    /// The ISO weeks (their Mondays) with any activity, ascending; the first is the user's cohort.
+    private var activeWeeks: [Int64] {
+        var weeks: [Int64] = []
+        for day in days[.user] ?? [] {
+            let week = UTCCalendar.weekStart(ofDay: day)
+            if weeks.last != week { weeks.append(week) }
+        }
+        return weeks
+    }
+
+    private mutating func insert(_ day: Int64, for dimension: UserDimension, source: String, into changes: inout UserCounterChanges) -> Bool {
+        var active = days[dimension] ?? []
+        var low = 0, high = active.count
+        while low < high {
+            let middle = (low + high) / 2
+            if active[middle] < day { low = middle + 1 } else { high = middle }
+        }
+        if low < active.count, active[low] == day { return false }
+        let previous = low > 0 ? active[low - 1] : nil
+        changes.add(1, .init(dimension: dimension, source: source, day: day, previousDay: previous))
+        if low < active.count {
+            let next = active[low]
+            changes.add(-1, .init(dimension: dimension, source: source, day: next, previousDay: previous))
+            changes.add(1, .init(dimension: dimension, source: source, day: next, previousDay: day))
+        }
+        active.insert(day, at: low)
+        days[dimension] = active
+        return true
+    }
+}
+
+/// A stored user history that cannot be read: a bug or a hand-edited row, never bad input.
+struct UserHistoryError: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { "unreadable user history: \(reason)" }
+}
