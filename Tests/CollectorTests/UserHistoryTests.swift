@@ -73,6 +73,17 @@ import Testing
         let read = try UserHistory(json: Array(stored.utf8))
         #expect(read.days == history.days)
         #expect(throws: UserHistoryError.self) { try UserHistory(json: Array(#"[["users",""]]"#.utf8)) }
+
+        // Reading one dimension keeps the others as they were stored.
+        var partial = try UserHistory(json: Array(stored.utf8), reading: [country])
+        #expect(partial.days.keys.sorted { $0.name < $1.name } == [country])
+        var more = UserCounterChanges()
+        #expect(partial.record([(country, 19_002)], source: "app", into: &more))
+        #expect(counts(more) == ["country 19002 19000": 1])
+        let merged = try UserHistory(json: Array(partial.json.utf8))
+        var expected = history.days
+        expected[country] = [19_000, 19_002]
+        #expect(merged.days == expected)
     }
 
     @Test func anEventCountsItsUserUnderEveryFieldItCarries() {

@@ -84,23 +84,39 @@ public struct BatchWriter: Sendable {
     // MARK: Distinct users
 
     /// Adds the batch's user activity to the users' histories and their changes to the distinct-user
-    /// counters. The histories of the batch's users are locked first (created where missing), in key order,
-    /// so that even two writers with the same user would apply their days one after the other.
+    /// counters. The stored histories of the batch's users are locked first, in key order, so that even
+    /// two writers with the same user (the key is the user id, so only after partitions were added) apply
+    /// their days one after the other; a user that another writer created meanwhile fails the batch, which
+    /// is then retried.
     private func countUsers(_ activity: [StagedBatch.UserKey: [(UserDimension, Int64)]], on connection: PostgresConnection) async throws {
         var changes = UserCounterChanges()
         var updated = PostgresCopyBuffer(reservingCapacity: activity.count * 256)
+        var stored = Set<StagedBatch.UserKey>(minimumCapacity: activity.count)
         for row in try await connection.query(Self.lockHistories) {
             let key = StagedBatch.UserKey(
                 source: try row.decode(String.self, column: "source"), userId: try row.decode(String.self, column: "user_id"))
+            stored.insert(key)
             guard let days = activity[key] else { continue }
-            var history = try UserHistory(json: Array(try row.decode(String.self, column: "history").utf8))
+            let json = Array(try row.decode(String.self, column: "history").utf8)
+            var history = try UserHistory(json: json, reading: Set(days.lazy.map(\.0)))
             if history.record(days, source: key.source, into: &changes) {
-                updated.appendRow([key.source, key.userId, history.json])
+                updated.appendRow([key.source, key.userId, history.json, false])
             }
         }
+        var created = 0
+        for (key, days) in activity where !stored.contains(key) {
+            var history = UserHistory()
+            _ = history.record(days, source: key.source, into: &changes)
+            updated.appendRow([key.source, key.userId, history.json, true])
+            created += 1
+        }
         guard !updated.isEmpty else { return }
-        try await connection.copyFrom("COPY collector_histories (source, user_id, history) FROM STDIN", data: updated)
-        try await connection.execute(Self.saveHistories)
+        try await connection.copyFrom("COPY collector_histories (source, user_id, history, created) FROM STDIN", data: updated)
+        try await connection.execute(Self.updateHistories)
+        if created > 0, try await connection.execute(Self.insertHistories) != created {
+            throw PostgresError(code: .queryFailed, sqlState: "40001",
+                                message: "another writer stored a new user of this batch meanwhile; the batch is retried")
+        }
         let counts = changes.userRows
         if !counts.isEmpty {
             try await connection.copyFrom(
@@ -166,7 +182,8 @@ public struct BatchWriter: Sendable {
             device text, age integer, age_bucket text, gender text, followers bigint, follower_bucket text,
             campaign_id text, payload text
         ) ON COMMIT DELETE ROWS;
-        CREATE TEMP TABLE IF NOT EXISTS collector_histories (source text, user_id text, history text) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS collector_histories (source text, user_id text, history text, created boolean)
+            ON COMMIT DELETE ROWS;
         CREATE TEMP TABLE IF NOT EXISTS collector_user_counts (
             dimension text, value text, source text, day date, previous_day date, users bigint
         ) ON COMMIT DELETE ROWS;
@@ -215,18 +232,22 @@ public struct BatchWriter: Sendable {
         SELECT count(*) AS inserted FROM fresh
         """
 
-    /// Creates the batch's missing users with an empty history, locks every one of them in key order, and
-    /// returns their histories (`ON CONFLICT DO UPDATE` locks the row and returns its latest version).
+    /// The stored histories of the batch's users, locked for the transaction in key order.
     static let lockHistories: PostgresQuery = """
-        INSERT INTO user_histories AS h (source, user_id, history)
-        SELECT DISTINCT source, user_id, '[]' FROM collector_batch ORDER BY 1, 2
-        ON CONFLICT (source, user_id) DO UPDATE SET history = h.history
-        RETURNING source, user_id, history
+        SELECT h.source, h.user_id, h.history
+        FROM user_histories h JOIN (SELECT DISTINCT source, user_id FROM collector_batch) b USING (source, user_id)
+        ORDER BY 1, 2 FOR UPDATE OF h
         """
 
-    static let saveHistories: PostgresQuery = """
+    static let updateHistories: PostgresQuery = """
         UPDATE user_histories AS h SET history = b.history FROM collector_histories b
-        WHERE h.source = b.source AND h.user_id = b.user_id
+        WHERE NOT b.created AND h.source = b.source AND h.user_id = b.user_id
+        """
+
+    static let insertHistories: PostgresQuery = """
+        INSERT INTO user_histories (source, user_id, history)
+        SELECT source, user_id, history FROM collector_histories WHERE created ORDER BY 1, 2
+        ON CONFLICT DO NOTHING
         """
 
     static let addUserCounts: PostgresQuery = """

@@ -8,15 +8,18 @@ internal import EventModel
 /// already recorded changes nothing, so a batch read twice (redelivery, a replayed import) cannot count
 /// anyone twice.
 struct UserHistory {
-    /// Each dimension's active days, ascending.
+    /// The active days, ascending, of each dimension read or recorded.
     private(set) var days: [UserDimension: [Int64]] = [:]
+    /// Stored entries of dimensions left unread, kept as JSON text and written back as they are.
+    private var unread: [ArraySlice<UInt8>] = []
 
     init() {}
 
-    /// The history stored as `json`.
+    /// The history stored as `json`, reading the days of `dimensions` only (all when nil): a batch
+    /// touches a few of a user's dimensions, and the rest is written back untouched.
     ///
     /// - Throws: ``UserHistoryError`` when the text is not a history this type wrote.
-    init(json: [UInt8]) throws(UserHistoryError) {
+    init(json: [UInt8], reading dimensions: Set<UserDimension>? = nil) throws(UserHistoryError) {
         let document: JSONDocument
         do {
             document = try JSONDocument.parse(json)
@@ -25,26 +28,37 @@ struct UserHistory {
         }
         guard document.kind(of: document.root) == .array else { throw UserHistoryError(reason: "not an array") }
         for entry in document.elements(of: document.root) {
-            let fields = Array(document.elements(of: entry))
-            guard fields.count == 4, let name = document.string(fields[0]), let value = document.string(fields[1]),
-                  let first = document.int(fields[2]), let bits = document.string(fields[3]) else {
+            var fields = document.elements(of: entry).makeIterator()
+            guard let nameNode = fields.next(), let valueNode = fields.next(), let firstNode = fields.next(),
+                  let bitsNode = fields.next(), fields.next() == nil,
+                  let name = document.string(nameNode), let value = document.string(valueNode),
+                  let first = document.int(firstNode), document.kind(of: bitsNode) == .string else {
                 throw UserHistoryError(reason: "an entry is not [dimension, value, first day, days]")
             }
-            var active: [Int64] = []
-            for (offset, bit) in bits.utf8.enumerated() where bit == UInt8(ascii: "1") {
-                active.append(Int64(first + offset))
+            let dimension = UserDimension(name: name, value: value)
+            guard dimensions?.contains(dimension) ?? true else {
+                unread.append(document.bytes(of: entry))
+                continue
             }
-            days[UserDimension(name: name, value: value)] = active
+            var active: [Int64] = []
+            for (offset, bit) in document.bytes(of: bitsNode).enumerated() where bit == UInt8(ascii: "1") {
+                active.append(Int64(first + offset - 1))
+            }
+            days[dimension] = active
         }
     }
 
-    /// The history as stored, dimensions in a fixed order.
+    /// The history as stored: unread entries as they were, then the days of the others.
     var json: String {
-        var writer = JSONWriter(capacity: 64 * days.count + 2)
+        var writer = JSONWriter(capacity: 64 * (days.count + unread.count) + 2)
         writer.appendRaw("[")
-        for (index, (dimension, active)) in days.sorted(by: { ($0.key.name, $0.key.value) < ($1.key.name, $1.key.value) }).enumerated() {
+        for entry in unread {
+            if writer.bytes.count > 1 { writer.appendRaw(",") }
+            writer.appendBytes(entry)
+        }
+        for (dimension, active) in days.sorted(by: { ($0.key.name, $0.key.value) < ($1.key.name, $1.key.value) }) {
             guard let first = active.first, let last = active.last else { continue }
-            if index > 0 { writer.appendRaw(",") }
+            if writer.bytes.count > 1 { writer.appendRaw(",") }
             writer.appendRaw("[")
             writer.appendString(dimension.name)
             writer.appendRaw(",")
