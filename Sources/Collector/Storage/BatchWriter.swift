@@ -50,9 +50,11 @@ public struct BatchWriter: Sendable {
                 if batch.rowCount > 0 {
                     try await connection.executeScript(Self.createStaging)
                     try await connection.copyFrom(Self.copyStaging, data: batch.buffer)
-                    let rows = try await connection.query(Self.storeStaged)
-                    inserted = try rows.first?.decode(Int.self, column: "inserted") ?? 0
-                    try await countUsers(batch.activity, on: connection)
+                    inserted = try await connection.execute(Self.storeFresh)
+                    try await stageUserCounters(batch.activity, on: connection)
+                    // Last, as the other writers of the source update the same aggregate rows: they wait for
+                    // this transaction from here to its commit only.
+                    try await connection.execute(Self.addToAggregates)
                 }
                 try await saveOffsets(nextOffsets, on: connection)
                 return BatchWriteResult(
@@ -83,12 +85,12 @@ public struct BatchWriter: Sendable {
 
     // MARK: Distinct users
 
-    /// Adds the batch's user activity to the users' histories and their changes to the distinct-user
-    /// counters. The stored histories of the batch's users are locked first, in key order, so that even
+    /// Adds the batch's user activity to the users' histories and stages their changes to the distinct-user
+    /// counters for ``addToAggregates``. The stored histories of the batch's users are locked first, in key order, so that even
     /// two writers with the same user (the key is the user id, so only after partitions were added) apply
     /// their days one after the other; a user that another writer created meanwhile fails the batch, which
     /// is then retried.
-    private func countUsers(_ activity: [StagedBatch.UserKey: [(UserDimension, Int64)]], on connection: PostgresConnection) async throws {
+    private func stageUserCounters(_ activity: [StagedBatch.UserKey: [(UserDimension, Int64)]], on connection: PostgresConnection) async throws {
         var changes = UserCounterChanges()
         var updated = PostgresCopyBuffer(reservingCapacity: activity.count * 256)
         var stored = Set<StagedBatch.UserKey>(minimumCapacity: activity.count)
@@ -121,12 +123,10 @@ public struct BatchWriter: Sendable {
         if !counts.isEmpty {
             try await connection.copyFrom(
                 "COPY collector_user_counts (dimension, value, source, day, previous_day, users) FROM STDIN", data: counts)
-            try await connection.execute(Self.addUserCounts)
         }
         let cohorts = changes.cohortRows
         if !cohorts.isEmpty {
             try await connection.copyFrom("COPY collector_cohorts (cohort_week, week, users) FROM STDIN", data: cohorts)
-            try await connection.execute(Self.addCohorts)
         }
     }
 
@@ -182,6 +182,7 @@ public struct BatchWriter: Sendable {
             device text, age integer, age_bucket text, gender text, followers bigint, follower_bucket text,
             campaign_id text, payload text
         ) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS collector_fresh (LIKE collector_batch) ON COMMIT DELETE ROWS;
         CREATE TEMP TABLE IF NOT EXISTS collector_histories (source text, user_id text, history text, created boolean)
             ON COMMIT DELETE ROWS;
         CREATE TEMP TABLE IF NOT EXISTS collector_user_counts (
@@ -195,41 +196,52 @@ public struct BatchWriter: Sendable {
         amount, country, city, device, age, age_bucket, gender, followers, follower_bucket, campaign_id, payload) FROM STDIN
         """
 
-    /// One statement: the new keys decide which staged events are fresh; only those reach the raw table and
-    /// the aggregates. Returns how many were fresh.
-    static let storeStaged: PostgresQuery = """
+    /// The new keys decide which staged events are fresh; only those reach the raw table and, through
+    /// `collector_fresh`, the aggregates. Its row count is how many were fresh.
+    static let storeFresh: PostgresQuery = """
         WITH new_keys AS (
             INSERT INTO event_keys (source, event_id)
             SELECT source, event_id FROM collector_batch ORDER BY source, event_id
             ON CONFLICT DO NOTHING
             RETURNING source, event_id
-        ), fresh AS MATERIALIZED (
-            SELECT b.* FROM collector_batch b JOIN new_keys k USING (source, event_id)
-        ), raw AS (
-            INSERT INTO events (source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country,
-                                city, device, age, gender, followers, campaign_id, payload)
-            SELECT source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country,
-                   city, device, age, gender, followers, campaign_id, payload
-            FROM fresh
-        ), hourly AS (
+        ), fresh AS (
+            INSERT INTO collector_fresh SELECT b.* FROM collector_batch b JOIN new_keys k USING (source, event_id)
+            RETURNING *
+        )
+        INSERT INTO events (source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country,
+                            city, device, age, gender, followers, campaign_id, payload)
+        SELECT source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country,
+               city, device, age, gender, followers, campaign_id, payload
+        FROM fresh
+        """
+
+    /// Adds the fresh events and the staged user counter changes to the aggregates, each in key order.
+    static let addToAggregates: PostgresQuery = """
+        WITH hourly AS (
             INSERT INTO event_counts_hourly AS t (hour, source, event_type, funnel_stage, events)
-            SELECT hour, source, event_type, funnel_stage, count(*) FROM fresh
+            SELECT hour, source, event_type, funnel_stage, count(*) FROM collector_fresh
             GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
             ON CONFLICT (hour, source, event_type, funnel_stage) DO UPDATE SET events = t.events + EXCLUDED.events
         ), daily AS (
             INSERT INTO event_counts_daily AS t (day, source, event_type, funnel_stage, country, device, events)
-            SELECT day, source, event_type, funnel_stage, country, device, count(*) FROM fresh
+            SELECT day, source, event_type, funnel_stage, country, device, count(*) FROM collector_fresh
             GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
             ON CONFLICT (day, source, event_type, funnel_stage, country, device)
             DO UPDATE SET events = t.events + EXCLUDED.events
         ), revenue AS (
             INSERT INTO revenue_hourly AS t (hour, source, campaign_id, revenue, purchases)
-            SELECT hour, source, campaign_id, sum(amount), count(*) FROM fresh WHERE amount IS NOT NULL
+            SELECT hour, source, campaign_id, sum(amount), count(*) FROM collector_fresh WHERE amount IS NOT NULL
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
             ON CONFLICT (hour, source, campaign_id)
             DO UPDATE SET revenue = t.revenue + EXCLUDED.revenue, purchases = t.purchases + EXCLUDED.purchases
+        ), user_counts AS (
+            INSERT INTO user_value_counts AS t (dimension, value, source, day, previous_day, users)
+            SELECT dimension, value, source, day, previous_day, users FROM collector_user_counts ORDER BY 1, 2, 3, 4, 5
+            ON CONFLICT (dimension, value, source, day, previous_day) DO UPDATE SET users = t.users + EXCLUDED.users
         )
-        SELECT count(*) AS inserted FROM fresh
+        INSERT INTO cohort_activity AS t (cohort_week, week, users)
+        SELECT cohort_week, week, users FROM collector_cohorts ORDER BY 1, 2
+        ON CONFLICT (cohort_week, week) DO UPDATE SET users = t.users + EXCLUDED.users
         """
 
     /// The stored histories of the batch's users, locked for the transaction in key order.
@@ -248,17 +260,5 @@ public struct BatchWriter: Sendable {
         INSERT INTO user_histories (source, user_id, history)
         SELECT source, user_id, history FROM collector_histories WHERE created ORDER BY 1, 2
         ON CONFLICT DO NOTHING
-        """
-
-    static let addUserCounts: PostgresQuery = """
-        INSERT INTO user_value_counts AS t (dimension, value, source, day, previous_day, users)
-        SELECT dimension, value, source, day, previous_day, users FROM collector_user_counts ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT (dimension, value, source, day, previous_day) DO UPDATE SET users = t.users + EXCLUDED.users
-        """
-
-    static let addCohorts: PostgresQuery = """
-        INSERT INTO cohort_activity AS t (cohort_week, week, users)
-        SELECT cohort_week, week, users FROM collector_cohorts ORDER BY 1, 2
-        ON CONFLICT (cohort_week, week) DO UPDATE SET users = t.users + EXCLUDED.users
         """
 }
