@@ -29,7 +29,7 @@ public struct CollectorConfiguration: Sendable, Hashable {
     /// The port of `/metrics` and health (9101, 9102, 9103 by source; 0 picks a free one).
     public var metricsPort: Int
     /// The most records written in one transaction.
-    public var batchSize: Int = 5_000
+    public var batchSize: Int = 10_000
     /// How long a batch may wait to fill before it is written anyway.
     public var batchWait: Duration = .milliseconds(250)
     /// The first pause after a failed write or dead-letter publish; doubled per failure up to `maximumRetryDelay`.
