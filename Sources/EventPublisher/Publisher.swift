@@ -21,7 +21,7 @@ public final class Publisher: Service, Sendable {
     public let configuration: PublisherConfiguration
     private let logger: Logger
     private let core: Core
-    /// The current producer; replaced when librdkafka declares it fatally broken.
+    /// The current producer; replaced when librdkafka declares it fatally broken or it stops delivering.
     private let producer: Mutex<ProducerSlot>
 
     private struct ProducerSlot {
@@ -29,12 +29,15 @@ public final class Publisher: Service, Sendable {
         /// A producer that hit a fatal error and waits to be replaced by ``runProducerRecovery()``.
         var failed: KafkaProducer?
         var parkedRecovery: CheckedContinuation<KafkaProducer?, Never>?
+        var replacements = 0
     }
 
     /// State shared with the producer's delivery thread.
     private final class Core: Sendable {
         let state: Mutex<PublisherState>
         let metrics = PublisherMetrics()
+        /// Since when the producer's delivery reports have all been timeouts; nil after a delivery.
+        let timingOutSince = Mutex<ContinuousClock.Instant?>(nil)
 
         init(configuration: PublisherConfiguration) {
             state = Mutex(PublisherState(policy: configuration.batch, capacity: configuration.capacity))
@@ -79,6 +82,11 @@ public final class Publisher: Service, Sendable {
 
     private static func makeProducer(_ configuration: PublisherConfiguration, core: Core, logger: Logger) throws(KafkaError) -> KafkaProducer {
         try KafkaProducer(configuration: configuration.kafkaConfiguration, logger: logger) { reports in
+            let delivered = reports.contains { $0.error == nil }
+            let timedOut = reports.contains { $0.error?.code == .messageTimedOut }
+            if delivered || timedOut {
+                core.timingOutSince.withLock { since in since = delivered ? nil : since ?? .now }
+            }
             core.complete(reports.map { report in
                 let result: Result<DeliveryReceipt, PublisherError> = if let error = report.error {
                     .failure(.deliveryFailed(error))
@@ -131,7 +139,11 @@ public final class Publisher: Service, Sendable {
     }
 
     /// The publisher's current state and counters.
-    public var status: PublisherStatus { core.state.withLock { $0.status() } }
+    public var status: PublisherStatus {
+        var status = core.state.withLock { $0.status() }
+        status.producerReplacements = producer.withLock { $0.replacements }
+        return status
+    }
 
     // MARK: Service
 
@@ -223,6 +235,15 @@ public final class Publisher: Service, Sendable {
     private func produce(_ batches: [PublisherState.ReadyBatch]) {
         guard !batches.isEmpty else { return }
         let producer = self.producer.withLock { $0.current }
+        // librdkafka sometimes never recovers an idempotent producer whose broker restarted (its records
+        // only ever time out): one whose reports were all timeouts for two delivery timeouts is replaced.
+        // Against a broker that is really down the new one fails the same way, and nothing is lost.
+        let stalled = core.timingOutSince.withLock { since in
+            guard let start = since, ContinuousClock.now - start >= configuration.deliveryTimeout * 2 else { return false }
+            since = nil
+            return true
+        }
+        if stalled { requestReplacement(of: producer, reason: "only delivery timeouts for \(configuration.deliveryTimeout * 2)") }
         for batch in batches {
             core.metrics.flushed(batch.events.count, reason: batch.reason)
             var refused: [(id: UInt64, result: Result<DeliveryReceipt, PublisherError>)] = []
@@ -239,25 +260,31 @@ public final class Publisher: Service, Sendable {
                 logger.warning("Kafka refused records", metadata: [
                     "publisher.topic": "\(batch.topic)", "publisher.refused": "\(refused.count)", "kafka.error": "\(lastError)",
                 ])
-                if lastError.code == .fatal { requestReplacement(of: producer) }
+                if lastError.code == .fatal { requestReplacement(of: producer, reason: "fatal error") }
                 core.complete(refused)
             }
         }
     }
 
-    /// Asks ``runProducerRecovery()`` to replace a producer that librdkafka declared fatally broken.
-    private func requestReplacement(of failed: KafkaProducer) {
-        let parked = producer.withLock { slot -> CheckedContinuation<KafkaProducer?, Never>? in
-            guard slot.current === failed, slot.failed == nil else { return nil }
+    /// Asks ``runProducerRecovery()`` to replace a producer that librdkafka declared fatally broken or
+    /// that stopped delivering.
+    private func requestReplacement(of failed: KafkaProducer, reason: String) {
+        let (requested, parked) = producer.withLock { slot -> (Bool, CheckedContinuation<KafkaProducer?, Never>?) in
+            guard slot.current === failed, slot.failed == nil else { return (false, nil) }
             slot.failed = failed
+            slot.replacements += 1
             defer { slot.parkedRecovery = nil }
-            return slot.parkedRecovery
+            return (true, slot.parkedRecovery)
         }
+        guard requested else { return }
+        logger.error("replacing the Kafka producer", metadata: [
+            "publisher.reason": "\(reason)", "kafka.error": "\(failed.fatalError.map { "\($0)" } ?? "none")",
+        ])
         parked?.resume(returning: failed)
     }
 
-    /// Replaces fatally failed producers. An idempotent producer whose broker lost its state (e.g. a
-    /// broker restarted without its log) cannot continue: a new producer, with a new producer id, can.
+    /// Replaces failed producers. An idempotent producer whose broker lost its state (e.g. a broker
+    /// restarted without its log) cannot continue: a new producer, with a new producer id, can.
     /// The old one's pending records fail (their publishers see the error and may retry).
     private func runProducerRecovery() async {
         while !Task.isCancelled {
@@ -275,7 +302,6 @@ public final class Publisher: Service, Sendable {
                 producer.withLock { slot in defer { slot.parkedRecovery = nil }; return slot.parkedRecovery }?.resume(returning: nil)
             }
             guard let failed else { return }
-            logger.error("replacing the Kafka producer after a fatal error", metadata: ["kafka.error": "\(failed.fatalError.map { "\($0)" } ?? "unknown")"])
             do {
                 let fresh = try Self.makeProducer(configuration, core: core, logger: logger)
                 producer.withLock { slot in

@@ -19,4 +19,6 @@ public struct PublisherStatus: Sendable, Hashable {
     public var failedEvents: Int
     public var policy: BatchPolicy
     public var capacity: PublisherCapacity
+    /// How many times the Kafka producer was replaced (fatally broken, or only timing out).
+    public var producerReplacements = 0
 }

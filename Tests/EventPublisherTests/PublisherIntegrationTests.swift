@@ -170,6 +170,32 @@ import Testing
         }
     }
 
+    @Test func aProducerWhoseDeliveriesOnlyTimeOutIsReplaced() async throws {
+        let broker = try PrivateBroker()
+        let topic = try await makeTopic("stalled", brokers: broker.address, partitions: 1)
+        var configuration = PublisherConfiguration.test(brokers: broker.address)
+        configuration.deliveryTimeout = .seconds(1)
+        try await withRunningPublisher(configuration) { publisher in
+            _ = try await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("before".utf8)))
+            broker.stop()
+            // Every record times out; once that has lasted two delivery timeouts, the next batch brings a new producer.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while publisher.status.producerReplacements == 0, ContinuousClock.now < deadline {
+                _ = try? await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("during".utf8)))
+            }
+            #expect(publisher.status.producerReplacements >= 1)
+
+            try broker.start()
+            _ = try await makeTopicNamed(topic, brokers: broker.address)
+            let recovery = ContinuousClock.now + .seconds(60)
+            var recovered = false
+            while !recovered, ContinuousClock.now < recovery {
+                recovered = (try? await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("after".utf8)))) != nil
+            }
+            #expect(recovered)
+        }
+    }
+
     @Test func aFullBufferFailsWithAClearErrorAfterTheEnqueueTimeout() async throws {
         let broker = try PrivateBroker()
         let topic = try await makeTopic("full", brokers: broker.address, partitions: 1)
