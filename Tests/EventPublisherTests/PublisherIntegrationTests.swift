@@ -138,7 +138,7 @@ import Testing
 
 /// Outages, on a private broker the test may stop without disturbing other tests.
 @Suite struct PublisherOutageTests {
-    @Test func brokerDownFailsWithinTheDeliveryTimeoutAndRecoversWhenItIsBack() async throws {
+    @Test func brokerDownFailsWithinTheDeliveryTimeoutReplacesTheStalledProducerAndRecovers() async throws {
         let broker = try PrivateBroker()
         let topic = try await makeTopic("outage", brokers: broker.address, partitions: 1)
         var configuration = PublisherConfiguration.test(brokers: broker.address)
@@ -158,38 +158,20 @@ import Testing
             let elapsed = ContinuousClock.now - started
             #expect(elapsed < .seconds(5), "failed after \(elapsed), delivery timeout is 2 s")
 
+            // Still down: once only timeouts have come back for two delivery timeouts, the next batch gets
+            // a new producer (librdkafka does not always recover one after a broker restart).
+            let stalled = ContinuousClock.now + .seconds(30)
+            while publisher.status.producerReplacements == 0, ContinuousClock.now < stalled {
+                _ = try? await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("during".utf8)))
+            }
+            #expect(publisher.status.producerReplacements >= 1)
+
             // Back up (empty: its storage is in memory): publishing recovers by itself.
             try broker.start()
             _ = try await makeTopicNamed(topic, brokers: broker.address)
             let deadline = ContinuousClock.now + .seconds(60)
             var recovered = false
             while !recovered, ContinuousClock.now < deadline {
-                recovered = (try? await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("after".utf8)))) != nil
-            }
-            #expect(recovered)
-        }
-    }
-
-    @Test func aProducerWhoseDeliveriesOnlyTimeOutIsReplaced() async throws {
-        let broker = try PrivateBroker()
-        let topic = try await makeTopic("stalled", brokers: broker.address, partitions: 1)
-        var configuration = PublisherConfiguration.test(brokers: broker.address)
-        configuration.deliveryTimeout = .seconds(1)
-        try await withRunningPublisher(configuration) { publisher in
-            _ = try await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("before".utf8)))
-            broker.stop()
-            // Every record times out; once that has lasted two delivery timeouts, the next batch brings a new producer.
-            let deadline = ContinuousClock.now + .seconds(30)
-            while publisher.status.producerReplacements == 0, ContinuousClock.now < deadline {
-                _ = try? await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("during".utf8)))
-            }
-            #expect(publisher.status.producerReplacements >= 1)
-
-            try broker.start()
-            _ = try await makeTopicNamed(topic, brokers: broker.address)
-            let recovery = ContinuousClock.now + .seconds(60)
-            var recovered = false
-            while !recovered, ContinuousClock.now < recovery {
                 recovered = (try? await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("after".utf8)))) != nil
             }
             #expect(recovered)
