@@ -181,7 +181,7 @@ let package = Package(
         // Test support: addresses of the local broker and database (started by scripts/infra.sh).
         .target(
             name: "TestInfrastructure",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "ServiceSupport", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestInfrastructure",
             swiftSettings: strictSwift
         ),
@@ -218,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "Collector", "TestInfrastructure", "EventModel", "Kafka", "Postgres", "LoadGenerator",
+                "Collector", "TestInfrastructure", "EventModel", "Kafka", "Postgres", "LoadGenerator", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -248,7 +248,7 @@ let package = Package(
         // Runs the built `eventplatform` executable as a user would.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TestInfrastructure", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TestInfrastructure", "Postgres", "ServiceSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSwift
         ),
         .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "EventModel"], swiftSettings: strictSwift),

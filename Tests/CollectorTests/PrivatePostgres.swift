@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 import TestInfrastructure
 
 /// A PostgreSQL server of the test's own (initdb in a temporary folder, its own port), which the test may
@@ -27,7 +28,7 @@ final class PrivatePostgres: @unchecked Sendable {
         if getuid() == 0 {
             guard try await ChildProcess.run(["/bin/chown", "postgres:", folder]) == 0 else { throw Failed(step: "chown \(folder)") }
         }
-        let server = PrivatePostgres(port: try freePort(), folder: folder, binaries: "/usr/lib/postgresql/\(newest)/bin", asPostgres: asPostgres)
+        let server = PrivatePostgres(port: try freeLoopbackPort(), folder: folder, binaries: "/usr/lib/postgresql/\(newest)/bin", asPostgres: asPostgres)
         let initdb = asPostgres + ["\(server.binaries)/initdb", "-D", "\(folder)/data", "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"]
         guard try await ChildProcess.run(initdb, logPath: "\(folder)/initdb.log") == 0 else { throw Failed(step: "initdb, see \(folder)/initdb.log") }
         try await server.startServer()

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Logging
+import ServiceSupport
 import TestInfrastructure
 import Testing
 
@@ -18,7 +19,7 @@ private let testLogger: Logger = {
     @Test func reportsCountWhatWasAcceptedAcrossCtrlCAndRestart() async throws {
         let executable = try ChildProcess.eventplatformExecutable()
         try await ScratchDatabase.with(prefix: "e2e_test", logger: testLogger) { url, client in
-            let gatewayPort = try freePort(), reporterPort = try freePort()
+            let gatewayPort = try freeLoopbackPort(), reporterPort = try freeLoopbackPort()
             var environment = ProcessInfo.processInfo.environment
             environment["DATABASE_URL"] = url
             environment["KAFKA_TOPIC_PREFIX"] = TestEnvironment.uniqueName("e2e") + "."

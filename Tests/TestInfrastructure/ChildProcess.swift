@@ -75,18 +75,3 @@ public final class ChildProcess: @unchecked Sendable {
         return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
 }
-
-/// A TCP port on 127.0.0.1 that nobody listens on right now.
-public func freePort() throws -> Int {
-    let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-    }
-    guard bound else { throw ChildProcess.SpawnFailed(command: "bind", code: errno) }
-    return Int(UInt16(bigEndian: address.sin_port))
-}

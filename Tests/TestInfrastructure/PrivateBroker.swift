@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 
 /// A broker of the test's own, on its own port, that the test may stop and restart without
 /// disturbing other tests (the shared broker keeps running).
@@ -17,7 +18,7 @@ public final class PrivateBroker: @unchecked Sendable {
             throw TestEnvironment.Missing(variable: "TANSU_BIN")
         }
         self.binary = binary
-        self.port = try freePort()
+        self.port = try freeLoopbackPort()
         try start()
     }
 

@@ -10,6 +10,7 @@ import Hummingbird
 import LoadGenerator
 import Logging
 import ServiceLifecycle
+import ServiceSupport
 
 /// `eventplatform bench gateway`: one 50,000-event bulk request, then sustained bulk ingestion by
 /// concurrent clients, each compared with librdkafka publishing the same events directly.

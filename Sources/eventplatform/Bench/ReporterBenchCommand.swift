@@ -10,6 +10,7 @@ import Postgres
 import Prometheus
 import Reporter
 import ServiceLifecycle
+import ServiceSupport
 
 /// `eventplatform bench reporter`: report latency under 50 concurrent clients over a large stored data set,
 /// without and with the answer cache; baseline: the same reports as plain SQL over the raw events.

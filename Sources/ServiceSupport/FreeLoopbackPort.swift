@@ -1,7 +1,7 @@
 import Foundation
 
-/// A TCP port on 127.0.0.1 that nobody listens on right now, for servers a benchmark starts.
-func freeLoopbackPort() throws -> Int {
+/// A TCP port on 127.0.0.1 that nobody listens on right now, for servers a benchmark or a test starts.
+public func freeLoopbackPort() throws -> Int {
     let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(socket) }
     var address = sockaddr_in()
@@ -11,6 +11,12 @@ func freeLoopbackPort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
     }
-    guard bound else { throw BenchFailure("no free port") }
+    guard bound else { throw NoFreeLoopbackPort(errno: errno) }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Binding a loopback socket to an ephemeral port failed.
+public struct NoFreeLoopbackPort: Error, CustomStringConvertible {
+    public var errno: Int32
+    public var description: String { "no free port on 127.0.0.1 (errno \(errno))" }
 }
