@@ -98,7 +98,7 @@ public struct ReportStore: Sendable {
             WITH users AS (
                 SELECT coalesce(sum(users) FILTER (WHERE value = 'top'), 0) AS top_users,
                        coalesce(sum(users) FILTER (WHERE value = 'bottom'), 0) AS bottom_users,
-                       coalesce(sum(users) FILTER (WHERE dimension = 'users'), 0) AS staged_users
+                       coalesce(sum(users) FILTER (WHERE dimension = 'users'), 0) AS social_users
                 FROM user_value_counts
                 WHERE (dimension = 'stage' OR dimension = 'users' AND source IN ('facebook', 'tiktok'))
                   AND (\(source)::text IS NULL OR source = \(source))
@@ -106,7 +106,7 @@ public struct ReportStore: Sendable {
             ), counts AS (
                 -- Users with both stages: top + bottom - users with either (every social event has a stage,
                 -- app events none, so those are the social sources' users).
-                SELECT top_users, bottom_users, top_users + bottom_users - staged_users AS converted FROM users
+                SELECT top_users, bottom_users, top_users + bottom_users - social_users AS converted FROM users
             ), stage_events AS (
                 SELECT coalesce(sum(events) FILTER (WHERE funnel_stage = 'top'), 0)::bigint AS top_events,
                        coalesce(sum(events) FILTER (WHERE funnel_stage = 'bottom'), 0)::bigint AS bottom_events
