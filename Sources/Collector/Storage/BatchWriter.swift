@@ -7,7 +7,8 @@ public import Postgres
 /// One ``write(_:through:)`` is one transaction: it locks the group's offset rows of the batch's partitions,
 /// skips events below the offsets already stored (so a batch read twice, by a zombie instance or after a
 /// crash, is stored once), bulk-loads the rest with `COPY` into a temporary table, inserts only the events
-/// whose (source, event id) is new into `event_keys` and `events`, adds exactly those to the aggregates,
+/// whose (source, event id) is new into `event_keys` and `events`, adds the batch's days to its users'
+/// histories (``UserHistory``), adds the fresh events and the users' counter changes to the aggregates,
 /// and moves the stored offsets forward. A crash at any point leaves either all of it or none.
 ///
 /// Aggregate rows are upserted in key order, so concurrent writers (other partitions, other instances)
