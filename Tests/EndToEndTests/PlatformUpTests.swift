@@ -54,11 +54,18 @@ private let testLogger: Logger = {
 
             // 2. Restart without traffic: the collectors store what Kafka still held; the report counts every
             // accepted event once. Requests cut off by the shutdown (`errors`) may or may not have landed.
+            // On a loaded CI machine the new consumer group members may take minutes to get their partitions.
             let second = try ChildProcess([executable, "up", "--no-traffic"], environment: environment, logPath: log)
             var total = -1
-            let settled = try await eventually(timeout: .seconds(120)) {
+            let settled = try await eventually(timeout: .seconds(240)) {
                 total = try await Self.report(reportURL).total
                 return total >= summary.accepted && total <= summary.accepted + summary.errors
+            }
+            if !settled {
+                // Unconsumed (lag) or lost (no lag): the consumer groups' lag tells which.
+                let lagLog = log + ".lag"
+                _ = await (try ChildProcess([executable, "lag"], environment: environment, logPath: lagLog)).waitForExit()
+                Issue.record("consumer group lag when the total did not settle: \((try? String(contentsOfFile: lagLog, encoding: .utf8)) ?? "none")")
             }
             #expect(settled, "report total \(total), load generator accepted \(summary.accepted) (errors \(summary.errors)); log: \(log)")
             let stored = try await client.query("SELECT count(*) AS raw, count(DISTINCT (source, event_id)) AS ids FROM events")[0]
