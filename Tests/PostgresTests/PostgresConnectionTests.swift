@@ -223,7 +223,9 @@ import Testing
         let elapsed = clock.now - started
         #expect(error.code == .connectionFailed)
         #expect(error.message.contains("timeout"))
-        #expect(elapsed >= .seconds(1) && elapsed < .seconds(6))
+        // Bounded by the 2 s timeout (libpq counts whole seconds), with slack for a loaded CI machine:
+        // without the timeout the connection would wait forever.
+        #expect(elapsed >= .seconds(1) && elapsed < .seconds(10))
     }
 
     @Test func malformedCopyFailsWithSQLStateAndLeavesTheConnectionUsable() async throws {
