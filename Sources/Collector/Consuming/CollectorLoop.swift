@@ -93,15 +93,16 @@ struct CollectorLoop {
         }
     }
 
-    /// After a graceful stop, true while the member is still joining its group, for at most the session
-    /// timeout and a little more: the local broker keeps a group whose member left in the middle of a join
-    /// stuck for minutes, so the next collector of the source would get no partitions. Leaving after the
-    /// join is clean on every broker. The member owns nothing meanwhile, so nothing is stored; the next
-    /// owner reads from the stored offsets.
+    /// After a graceful stop, true while the member is still joining its group, for at most three session
+    /// timeouts: the local broker keeps a group whose member left in the middle of a join stuck for
+    /// minutes, so the next collector of the source would get no partitions. Leaving after the join is
+    /// clean on every broker. A stop often causes such a join: when one member of an instance leaves, the
+    /// other rejoins, which can take longer than a session timeout on a loaded machine. The member owns
+    /// nothing meanwhile, so nothing is stored; the next owner reads from the stored offsets.
     private mutating func stillJoiningAfterStop() -> Bool {
         guard joining else { return false }
         if leaveDeadline == nil {
-            leaveDeadline = .now + configuration.sessionTimeout + .seconds(5)
+            leaveDeadline = .now + configuration.sessionTimeout * 3
             logger.info("stopping after the group join completes")
         }
         return ContinuousClock.now < leaveDeadline!
