@@ -68,13 +68,17 @@ public struct Collector: Service {
             "kafka.topic": "\(configuration.topic)", "kafka.group": "\(configuration.groupID)",
             "collector.members": "\(configuration.groupMembers)",
         ])
+        let leaveOrder = LeaveOrder()
         do {
             // Members share the pool, the partition bookkeeping and the dead-letter producer; a member that
             // fails stops the others (the instance restarts as a whole).
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for member in 0..<configuration.groupMembers {
                     group.addTask {
-                        try await runMember(member, client: client, partitions: partitions, deadLetters: deadLetters, stop: stop, retry: retry)
+                        try await runMember(
+                            member, client: client, partitions: partitions, deadLetters: deadLetters, stop: stop,
+                            leaveOrder: leaveOrder, retry: retry
+                        )
                     }
                 }
                 try await group.waitForAll()
@@ -92,7 +96,7 @@ public struct Collector: Service {
     /// One member of the group: its own consumer and loop, until a graceful shutdown or an error.
     private func runMember(
         _ member: Int, client: PostgresClient, partitions: EventPartitions, deadLetters: DeadLetterPublisher,
-        stop: StopSignal, retry: RetryPolicy
+        stop: StopSignal, leaveOrder: LeaveOrder, retry: RetryPolicy
     ) async throws {
         var logger = logger
         logger[metadataKey: "collector.member"] = "\(member)"
@@ -104,6 +108,7 @@ public struct Collector: Service {
         )
         try consumer.subscribe(to: [configuration.topic])
         var loop = CollectorLoop(
+            member: member,
             configuration: configuration,
             consumer: consumer,
             writer: BatchWriter(client: client, groupID: configuration.groupID, partitions: partitions),
@@ -112,16 +117,17 @@ public struct Collector: Service {
             rebalances: rebalances,
             readiness: readiness,
             stop: stop,
+            leaveOrder: leaveOrder,
             retry: retry,
             logger: logger
         )
         do {
             try await loop.run()
         } catch {
-            await consumer.close()
+            await leaveOrder.leave { await consumer.close() }
             throw error
         }
-        await consumer.close()
+        await leaveOrder.leave { await consumer.close() }
     }
 
     /// Creates the source topic and the dead-letter topic where missing (contract section 3). A failure is

@@ -84,6 +84,29 @@ import Testing
         }
     }
 
+    /// Two-member instances of one group, stopped and started in turn like a restarted service: every new
+    /// instance gets the partitions. Members that left together made the local broker keep one of them as
+    /// the group's leader, and the group never formed again (about every other stop).
+    @Test func twoMemberInstancesStartedInTurnEachGetThePartitions() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-restarts")
+        let samples = sampleEvents(.app, count: 100)
+        try await TestDatabase.with { database in
+            var configuration = collectorConfiguration(source: .app, topic: topic, database: database, kafka: kafka)
+            configuration.groupMembers = 2
+            for instance in 1...4 {
+                try await kafka.publish(samples, to: topic)
+                try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                    let stored = try await eventually(timeout: .seconds(60)) {
+                        try await Self.handled(database, group: configuration.groupID) == 100 * instance
+                    }
+                    #expect(stored, "instance \(instance) of the group got no partitions")
+                }
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+        }
+    }
+
     @Test func poisonRecordsLandInTheDeadLetterTopicWhileTheRestFlowsOn() async throws {
         let kafka = try TestKafka()
         let topic = try await kafka.makeTopic("collector-poison")

@@ -11,6 +11,8 @@ internal import Postgres
 /// the partition is moved to the stored offset before its records are accepted again. The writer skips
 /// anything below the stored offsets anyway, so a stale position costs a re-read, never a double count.
 struct CollectorLoop {
+    /// This member's index in its instance, which is its place in the ``LeaveOrder``.
+    private let member: Int
     private let configuration: CollectorConfiguration
     private let consumer: KafkaConsumer
     private let writer: BatchWriter
@@ -19,6 +21,7 @@ struct CollectorLoop {
     private let rebalances: RebalanceLog
     private let readiness: CollectorReadiness
     private let stop: StopSignal
+    private let leaveOrder: LeaveOrder
     private let retry: RetryPolicy
     private let logger: Logger
     private let metrics: CollectorMetrics
@@ -45,14 +48,18 @@ struct CollectorLoop {
     private var batchStarted: ContinuousClock.Instant?
     /// When a graceful shutdown stops retrying the batch in hand.
     private var shutdownDeadline: ContinuousClock.Instant?
-    /// When a member stopped while joining leaves anyway.
+    /// When a stopped member leaves even if its group has not formed again.
     private var leaveDeadline: ContinuousClock.Instant?
+    /// When the partitions were last revoked, i.e. a rejoin began, and whether an assignment followed.
+    private var lastRevocation: ContinuousClock.Instant?
+    private var assignedSinceRevocation = false
 
     init(
-        configuration: CollectorConfiguration, consumer: KafkaConsumer, writer: BatchWriter, partitions: EventPartitions,
+        member: Int, configuration: CollectorConfiguration, consumer: KafkaConsumer, writer: BatchWriter, partitions: EventPartitions,
         deadLetters: DeadLetterPublisher, rebalances: RebalanceLog, readiness: CollectorReadiness, stop: StopSignal,
-        retry: RetryPolicy, logger: Logger
+        leaveOrder: LeaveOrder, retry: RetryPolicy, logger: Logger
     ) {
+        self.member = member
         self.configuration = configuration
         self.consumer = consumer
         self.writer = writer
@@ -61,15 +68,16 @@ struct CollectorLoop {
         self.rebalances = rebalances
         self.readiness = readiness
         self.stop = stop
+        self.leaveOrder = leaveOrder
         self.retry = retry
         self.logger = logger
         self.metrics = CollectorMetrics(source: configuration.source)
         self.format = EventFormat(source: configuration.source)
     }
 
-    /// Consumes until a graceful shutdown (then writes the batch in hand) or cancellation.
+    /// Consumes until a graceful shutdown lets this member leave (then writes the batch in hand) or cancellation.
     mutating func run() async throws {
-        while !stop.isSet || stillJoiningAfterStop() {
+        while !stop.isSet || !readyToLeave() {
             try Task.checkCancellation()
             let wait = batchStarted.map { $0 + configuration.batchWait - .now } ?? configuration.batchWait
             let records = try await consumer.poll(
@@ -93,19 +101,26 @@ struct CollectorLoop {
         }
     }
 
-    /// After a graceful stop, true while the member is still joining its group, for at most three session
-    /// timeouts: the local broker keeps a group whose member left in the middle of a join stuck for
-    /// minutes, so the next collector of the source would get no partitions. Leaving after the join is
-    /// clean on every broker. A stop often causes such a join: when one member of an instance leaves, the
-    /// other rejoins, which can take longer than a session timeout on a loaded machine. The member owns
-    /// nothing meanwhile, so nothing is stored; the next owner reads from the stored offsets.
-    private mutating func stillJoiningAfterStop() -> Bool {
-        guard joining else { return false }
+    /// After a graceful stop, whether this member may leave its group now (see ``LeaveOrder``): once the
+    /// members of its instance before it have left, the group has formed again without them (it was
+    /// revoked after their leave and then assigned), and it is not joining. Until then it consumes and
+    /// stores as usual, for at most three session timeouts from its turn.
+    private mutating func readyToLeave() -> Bool {
+        let turn = leaveOrder.turn(of: member)
+        guard turn.reached else { return false }
+        let deadline = leaveDeadline ?? .now + configuration.sessionTimeout * 3
         if leaveDeadline == nil {
-            leaveDeadline = .now + configuration.sessionTimeout * 3
-            logger.info("stopping after the group join completes")
+            leaveDeadline = deadline
+            logger.info("leaving the group once it has formed again", metadata: ["collector.joining": "\(joining)"])
         }
-        return ContinuousClock.now < leaveDeadline!
+        guard ContinuousClock.now < deadline else {
+            logger.warning("leaving the group before it formed again", metadata: ["collector.joining": "\(joining)"])
+            return true
+        }
+        guard !joining else { return false }
+        guard let previousLeave = turn.previousLeaveStarted else { return true }
+        guard let lastRevocation else { return false }
+        return lastRevocation > previousLeave && assignedSinceRevocation
     }
 
     // MARK: Partitions
@@ -115,6 +130,7 @@ struct CollectorLoop {
             switch event {
             case .assigned(let assigned):
                 joining = false
+                assignedSinceRevocation = true
                 owned.formUnion(assigned)
                 unpositioned.formUnion(assigned)
                 for partition in assigned {
@@ -126,6 +142,8 @@ struct CollectorLoop {
                 }
             case .revoked(let revoked):
                 let revokedSet = Set(revoked)
+                lastRevocation = .now
+                assignedSinceRevocation = false
                 owned.subtract(revokedSet)
                 joining = owned.isEmpty
                 unpositioned.subtract(revokedSet)
