@@ -378,7 +378,9 @@ public final class Publisher: Service, Sendable {
 
     /// Sleeps until the next deadline and fires, over and over; with no deadline it parks until woken.
     /// Deadlines of one kind only grow (they are arrival time plus a constant), so a sleep never needs
-    /// shortening: a parked timer is the only one that must be woken.
+    /// shortening: a parked timer is the only one that must be woken. A wake-up may carry no deadline
+    /// (the batch that woke it reached its size at once and went): the timer looks again, and only
+    /// cancellation ends it.
     private func runTimer(
         next: @escaping @Sendable (inout PublisherState) -> ContinuousClock.Instant?,
         park: @escaping @Sendable (inout PublisherState, CheckedContinuation<ContinuousClock.Instant?, Never>) -> Void,
@@ -400,7 +402,7 @@ public final class Publisher: Service, Sendable {
             } onCancel: {
                 state.state.withLock { unpark(&$0) }?.resume(returning: nil)
             }
-            guard let deadline else { return }
+            guard let deadline else { continue }
             do {
                 try await Task.sleep(until: deadline, clock: .continuous)
             } catch {

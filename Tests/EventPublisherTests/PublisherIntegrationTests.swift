@@ -80,6 +80,35 @@ import Testing
         #expect(status.flushes[.size] == nil)
     }
 
+    /// A batch that reaches its size as it starts (while the timer is parked) goes at once and leaves no
+    /// batch behind; small batches after it must still flush by time. The timer once took that wake-up,
+    /// which carries no deadline, for cancellation and stopped: later small batches waited for a size
+    /// flush or shutdown (gateway requests hung).
+    @Test func timedFlushesGoOnAfterABatchThatFilledAsItStarted() async throws {
+        let brokers = try TestEnvironment.kafkaBrokers()
+        let topic = try await makeTopic("refill", brokers: brokers)
+        var configuration = PublisherConfiguration.test(brokers: brokers)
+        configuration.batch = BatchPolicy(size: 10, timeout: .milliseconds(100), maximumSize: 10)
+        let status = try await withRunningPublisher(configuration) { publisher in
+            // Flushed by time; the timer then parks with no batch to wait for.
+            _ = try await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("first".utf8)))
+            let full = (0..<10).map { KafkaProducerRecord(topic: topic, value: Array("full-\($0)".utf8)) }
+            for result in try await publisher.publishAll(full) { _ = try result.get() }
+            let delivered = Locked(false)
+            try await publisher.enqueue(KafkaProducerRecord(topic: topic, value: Array("last".utf8))) { result in
+                if case .success = result { delivered.withLock { $0 = true } }
+            }
+            let deadline = ContinuousClock.now + .seconds(10)
+            while !delivered.withLock({ $0 }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(delivered.withLock { $0 }, "the last small batch was not flushed by time")
+            return publisher.status
+        }
+        #expect(status.flushes[.size] == 1)
+        #expect(status.flushes[.time] == 2)
+    }
+
     @Test func shutdownDeliversEveryPendingEventBeforeItReturns() async throws {
         let brokers = try TestEnvironment.kafkaBrokers()
         let topic = try await makeTopic("shutdown", brokers: brokers)
