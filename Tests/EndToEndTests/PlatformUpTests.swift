@@ -54,7 +54,7 @@ private let testLogger: Logger = {
 
             // 2. Restart without traffic: the collectors store what Kafka still held; the report counts every
             // accepted event once. Requests cut off by the shutdown (`errors`) may or may not have landed.
-            // On a loaded CI machine the new consumer group members may take minutes to get their partitions.
+            // Generous: on a loaded CI machine the new members take longer to join their groups.
             let second = try ChildProcess([executable, "up", "--no-traffic"], environment: environment, logPath: log)
             var total = -1
             let settled = try await eventually(timeout: .seconds(240)) {
