@@ -44,6 +44,7 @@ struct UpCommand: AsyncParsableCommand {
         let gatewayApp = try buildApplication(
             configuration: gatewayConfiguration, publisher: publisher, registry: ServiceBootstrap.registry, logger: Logger(label: "gateway"))
 
+        var collectors: [any Service] = []
         var services: [any Service] = []
         for (index, source) in EventSource.allCases.enumerated() {
             var configuration = CollectorConfiguration(source: source)
@@ -54,9 +55,10 @@ struct UpCommand: AsyncParsableCommand {
             configuration.topic = gatewayConfiguration.topics[source]
             configuration.deadLetterTopic = gatewayConfiguration.topics.deadLetter
             let collector = Collector(configuration: configuration, logger: Logger(label: "collector-\(source.rawValue)"))
-            services.append(collector)
+            collectors.append(collector)
             services.append(collectorEndpoint(collector, port: configuration.metricsPort))
         }
+        services.insert(ConcurrentServices(services: collectors), at: 0)
         let reportsDatabase = PostgresClient(
             configuration: .init(url: reporterConfiguration.connectionURL, maximumConnections: reporterConfiguration.maximumConnections),
             logger: Logger(label: "reporter"))
@@ -71,7 +73,8 @@ struct UpCommand: AsyncParsableCommand {
         let traffic = TrafficService(plan: noTraffic ? nil : plan, brokers: brokers, topics: kafka.topics, welcome: welcome)
 
         // Shutdown runs in reverse order: the traffic first, then the gateway (and its publisher), then the
-        // reporter and the collectors. The traffic may end before the others: that does not stop them.
+        // reporter, the collectors' endpoints and the collectors (together). The traffic may end before the
+        // others: that does not stop them.
         services.append(gatewayApp)
         let configurations = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
             + [.init(service: traffic, successTerminationBehavior: .ignore)]
