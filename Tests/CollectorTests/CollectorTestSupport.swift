@@ -107,17 +107,6 @@ func nextOffsets(_ events: [ConsumedEvent]) -> [KafkaTopicPartition: Int64] {
     return offsets
 }
 
-/// Polls `condition` every 100 ms until it holds or `timeout` passes; returns whether it held. An error
-/// counts as "not yet" (the database may be restarting), so only the last attempt's error is thrown.
-func eventually(timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    return try await condition()
-}
-
 /// Kafka helpers bound to the shared broker.
 struct TestKafka: Sendable {
     let brokers: String

@@ -98,11 +98,8 @@ import Testing
             try await publisher.enqueue(KafkaProducerRecord(topic: topic, value: Array("last".utf8))) { result in
                 if case .success = result { delivered.withLock { $0 = true } }
             }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while !delivered.withLock({ $0 }), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            #expect(delivered.withLock { $0 }, "the last small batch was not flushed by time")
+            let flushed = try await eventually(timeout: .seconds(10)) { delivered.withLock { $0 } }
+            #expect(flushed, "the last small batch was not flushed by time")
             return publisher.status
         }
         #expect(status.flushes[.size] == 1)

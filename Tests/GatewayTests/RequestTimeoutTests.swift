@@ -32,10 +32,11 @@ import Testing
         )
         try await app.test(.live) { client in
             let port = try #require(client.port)
-            let answer = try RawHTTPClient.send(
-                port: port,
-                "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nContent-Type: application/json\r\n\r\n{\"events\":["
-            )
+            let connection = try RawHTTPConnection(port: port)
+            try connection.write(Array(
+                "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nContent-Type: application/json\r\n\r\n{\"events\":[".utf8
+            ))
+            let answer = await connection.readAnswer()
             #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
             #expect(answer.contains(#"{"error":"the request body did not arrive within"#))
 
@@ -46,14 +47,18 @@ import Testing
     }
 }
 
-/// Sends raw bytes over TCP and reads the answer, for requests no HTTP client would send (half a body).
-enum RawHTTPClient {
+/// A raw TCP connection to a server, for requests no HTTP client would send (half a body, or a body
+/// sent in two parts). Reads block, so they run on a thread of their own: on the cooperative pool they
+/// could take the threads the server's handlers need (two cores, two tests reading: no answer at all).
+final class RawHTTPConnection: @unchecked Sendable {
     struct Failed: Error {}
 
-    static func send(port: Int, _ request: String, readTimeoutSeconds: Int = 10) throws -> String {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    private let socket: Int32
+
+    /// Connects to 127.0.0.1:`port`; throws when the connection is refused.
+    init(port: Int, readTimeoutSeconds: Int = 10) throws {
+        socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failed() }
-        defer { close(socket) }
         var timeout = timeval(tv_sec: readTimeoutSeconds, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -63,17 +68,30 @@ enum RawHTTPClient {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
+        // A throw from here on still runs deinit, which closes the socket.
         guard connected == 0 else { throw Failed() }
-        let bytes = Array(request.utf8)
-        guard write(socket, bytes, bytes.count) == bytes.count else { throw Failed() }
-        var answer: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(socket, &buffer, buffer.count)
-            guard count > 0 else { break }
-            answer += buffer[0..<count]
-            if let text = String(validating: answer, as: UTF8.self), text.contains("\r\n\r\n"), text.hasSuffix("}") { break }
+    }
+
+    deinit { close(socket) }
+
+    func write(_ bytes: [UInt8]) throws {
+        guard Foundation.write(socket, bytes, bytes.count) == bytes.count else { throw Failed() }
+    }
+
+    /// Reads until an answer with a JSON body arrived, the connection closed, or the read timeout passed.
+    func readAnswer() async -> String {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var answer: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = read(self.socket, &buffer, buffer.count)
+                    guard count > 0 else { break }
+                    answer += buffer[0..<count]
+                    if let text = String(validating: answer, as: UTF8.self), text.contains("\r\n\r\n"), text.hasSuffix("}") { break }
+                }
+                continuation.resume(returning: String(decoding: answer, as: UTF8.self))
+            }
         }
-        return String(decoding: answer, as: UTF8.self)
     }
 }

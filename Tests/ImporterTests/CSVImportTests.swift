@@ -118,14 +118,4 @@ private let testLogger: Logger = {
             }
         }
     }
-
-    /// Polls `condition` every 100 ms until it holds or `timeout` passes.
-    private func eventually(timeout: Duration = .seconds(90), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? await condition()) == true { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return try await condition()
-    }
 }
