@@ -75,6 +75,17 @@ func withGateway<T: Sendable>(
     }
 }
 
+/// A gateway configuration for a real server on a free local port, with topics of its own (created, one
+/// partition each), for tests that talk to it over raw sockets.
+func liveGatewayConfiguration(brokers: String) async throws -> GatewayConfiguration {
+    var configuration = GatewayConfiguration()
+    configuration.port = 0
+    configuration.host = "127.0.0.1"
+    configuration.topics = GatewayTopics(prefix: TestEnvironment.uniqueName("gw") + ".")
+    try await configuration.topics.createMissing(brokers: brokers, partitions: 1, logger: testLogger)
+    return configuration
+}
+
 /// Reads `topics` from the beginning in a fresh group until `count` records arrived or `timeout`
 /// passed, then a little longer, so that a duplicate beyond `count` would be seen.
 func readTopics(_ topics: [String], brokers: String, expecting count: Int, timeout: Duration = .seconds(120)) async throws -> [KafkaConsumerRecord] {

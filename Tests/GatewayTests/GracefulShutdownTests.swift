@@ -16,11 +16,7 @@ import Testing
 @Suite struct GracefulShutdownTests {
     @Test func aRequestInFlightWhenShutdownBeginsIsStillPublished() async throws {
         let brokers = try TestEnvironment.kafkaBrokers()
-        var configuration = GatewayConfiguration()
-        configuration.port = 0
-        configuration.host = "127.0.0.1"
-        configuration.topics = GatewayTopics(prefix: TestEnvironment.uniqueName("gw") + ".")
-        try await configuration.topics.createMissing(brokers: brokers, partitions: 1, logger: testLogger)
+        let configuration = try await liveGatewayConfiguration(brokers: brokers)
         let registry = PrometheusCollectorRegistry()
         let port = Mutex<Int?>(nil)
         let app = try makeApplication(

@@ -16,12 +16,8 @@ import Testing
 @Suite struct RequestTimeoutTests {
     @Test func slowBodyAnswers408() async throws {
         let brokers = try TestEnvironment.kafkaBrokers()
-        var configuration = GatewayConfiguration()
-        configuration.port = 0
-        configuration.host = "127.0.0.1"
+        var configuration = try await liveGatewayConfiguration(brokers: brokers)
         configuration.requestTimeout = .milliseconds(300)
-        configuration.topics = GatewayTopics(prefix: TestEnvironment.uniqueName("gw") + ".")
-        try await configuration.topics.createMissing(brokers: brokers, partitions: 1, logger: testLogger)
         let registry = PrometheusCollectorRegistry()
         let app = try buildApplication(
             configuration: configuration,
