@@ -10,7 +10,8 @@ public import ServiceLifecycle
 /// ``BatchWriter``).
 ///
 /// `run()` applies the schema migrations, creates the topics where missing, joins the group and consumes
-/// until cancelled. On graceful shutdown it finishes and commits the batch in hand, then leaves the group.
+/// until cancelled. On graceful shutdown it finishes and commits the batch in hand, then leaves the group
+/// (its members one at a time, see ``LeaveOrder``).
 /// Records that cannot be stored go to the dead-letter topic, acknowledged before their offsets are stored.
 /// While PostgreSQL is unreachable the collector pauses its partitions and retries with backoff; Kafka keeps
 /// the backlog.
