@@ -394,7 +394,7 @@ def collectors_scaling():
             thresholds=steps((10000, YELLOW), (100000, RED)))
     b.timeseries("Time to drain", "Lag divided by the measured consumption rate: how long the backlog lasts at the "
                  "current speed if nothing new arrives.",
-                 targets((f"sum by (group) (kafka_consumergroup_lag_total{g}) / sum by (group) (kafka_consumergroup_consumption_rate{g} > 0)",
+                 targets((f"sum by (group) (kafka_consumergroup_lag_total{g}) / sum by (group) (kafka_consumergroup_consumption_rate{g})",
                           "{{group}}")), "s", w=6, thresholds=steps((60, YELLOW), (600, RED)))
 
     b.row("Collectors")

@@ -91,6 +91,32 @@ def rule_items(path):
                 yield f"{path} :: alert {r.get('alert')}", r["expr"], {}, "exec"
 
 
+# eventplatform: every metric name an expression mentions must exist in Prometheus, even where the expression
+# itself returns data without it (`x or 0 * y`, `absent(x)`): a panel that names a metric no service exports
+# fails. Names are found by a small tokenizer: strings, label matchers, ranges and grouping clauses removed,
+# then every identifier that is not a function call, keyword or number part.
+KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless",
+            "offset", "inf", "nan", "atan2", "start", "end"}
+
+
+def metric_names(expr):
+    e = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)
+    e = re.sub(r"'(?:[^'\\]|\\.)*'", "''", e)
+    e = re.sub(r"`[^`]*`", "``", e)
+    e = re.sub(r"\{[^}]*\}", "{}", e)
+    e = re.sub(r"\[[^\]]*\]", "[]", e)
+    e = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", e)
+    names = set()
+    for m in re.finditer(r"[A-Za-z_:][A-Za-z0-9_:]*", e):
+        tok, before, rest = m.group(0), e[:m.start()], e[m.end():].lstrip()
+        if rest.startswith("(") or tok.lower() in KEYWORDS:
+            continue
+        if before and (before[-1].isdigit() or before[-1] in ".$"):
+            continue  # 1e3, 0x1f, $variable
+        names.add(tok)
+    return names
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--prom", required=True)
@@ -99,6 +125,8 @@ def main():
     ap.add_argument("--var", action="append", default=[])
     ap.add_argument("--rate-interval", default="1m")
     ap.add_argument("--require-alert-data", action="store_true")
+    ap.add_argument("--metric-window", default="15m",
+                    help="eventplatform: a metric exists if it has a sample in this window")
     a = ap.parse_args()
     cli_vars = dict(v.split("=", 1) for v in a.var)
     items = []
@@ -107,6 +135,19 @@ def main():
     for r in a.rules:
         items += list(rule_items(r))
     ok = bad = 0
+    no_data, missing_metrics = [], {}
+    # eventplatform: which metric names exist (recording rules count: Prometheus evaluates them)
+    known = {}
+    for label, expr, values, need in items:
+        for name in sorted(metric_names(expr)):
+            if name not in known:
+                r = query(a.prom, f'count(last_over_time({{__name__="{name}"}}[{a.metric_window}]))')
+                known[name] = r.get("status") == "success" and bool(r["data"]["result"])
+            if not known[name]:
+                missing_metrics.setdefault(name, []).append(label)
+    for name, users in sorted(missing_metrics.items()):
+        bad += 1
+        print(f"FAIL  metric {name} is not exported by any scraped service (used by {len(users)}: {users[0]}{' ...' if len(users) > 1 else ''})")
     for label, expr, values, need in items:
         e, missing = substitute(expr, values, a.rate_interval)
         if missing:
@@ -122,6 +163,7 @@ def main():
         n = len(data) if isinstance(data, list) else 1
         if n == 0 and (need == "data" or a.require_alert_data):
             bad += 1
+            no_data.append(label)
             print(f"FAIL  {label}: no data  <- {e}")
         else:
             ok += 1
@@ -129,6 +171,14 @@ def main():
             if isinstance(data, list) and data:
                 sample = f" e.g. {data[0].get('metric', {})} = {data[0].get('value', [None, None])[1]}"
             print(f"OK    {label}: {n} series{sample}")
+    if no_data or missing_metrics:
+        print("\nSummary (eventplatform):")
+        if missing_metrics:
+            print(f"  metrics no scraped service exports ({len(missing_metrics)}): {', '.join(sorted(missing_metrics))}")
+        if no_data:
+            print(f"  queries without data ({len(no_data)}):")
+            for label in no_data:
+                print(f"    {label}")
     print(f"{ok} passed, {bad} failed")
     return 1 if bad or not items else 0
 
