@@ -121,7 +121,8 @@ missing=()
 [ $HAVE_DASHBOARDS = 1 ] || { missing+=(--set dashboards.enabled=false); log "no dashboards/*.json: dashboard ConfigMaps not rendered"; }
 monitoring=(--set metrics.serviceMonitor.enabled=true)
 [ $HAVE_ALERTS = 1 ] && monitoring+=(--set prometheusRule.enabled=true)
-[ $HAVE_DASHBOARDS = 1 ] && monitoring+=(--set dashboards.enabled=true)
+[ $HAVE_DASHBOARDS = 1 ] && monitoring+=(--set dashboards.enabled=true --set dashboards.datasource.enabled=true)
+[ -f dashboards/postgres-exporter-queries.yaml ] && monitoring+=(--set postgresExporterQueries.enabled=true)
 
 echo "== Dockerfile"
 check "hadolint Dockerfile" -- "$DEPLOY_VENV/bin/hadolint" Dockerfile

@@ -109,7 +109,10 @@ RENDERS = {
                        "--set", "reporter.hpa.enabled=false"],
     "monitoring": ["--set", "metrics.serviceMonitor.enabled=true"]
                   + (["--set", "prometheusRule.enabled=true"] if HAVE_ALERTS else [])
-                  + (["--set", "dashboards.enabled=true"] if HAVE_DASHBOARDS else []),
+                  + (["--set", "dashboards.enabled=true", "--set", "dashboards.datasource.enabled=true",
+                      "--set", "dashboards.datasource.url=http://prometheus.monitoring:9090"] if HAVE_DASHBOARDS else [])
+                  + (["--set", "postgresExporterQueries.enabled=true"]
+                     if os.path.exists(os.path.join(DASHBOARDS, "postgres-exporter-queries.yaml")) else []),
 }
 
 
@@ -316,17 +319,25 @@ def test_hook_weights_that_would_reorder_the_jobs_are_refused():
 
 # --- monitoring: the chart's copies are the project's files ----------------------------------------
 
+# original under dashboards/ -> its copy under the chart's files/ (scripts/sync-chart-files.sh)
+CHART_COPIES = {
+    "alerts.yaml": "alerts.yaml",
+    "postgres-exporter-queries.yaml": "postgres-exporter-queries.yaml",
+    os.path.join("provisioning", "datasources", "prometheus.yaml"): "grafana-datasource.yaml",
+}
+
+
 def test_chart_copies_equal_the_dashboards_folder():
-    """files/alerts.yaml and files/dashboards/*.json are byte-for-byte dashboards/ (sync-chart-files.sh)."""
+    """The chart's files/ hold byte-for-byte copies of dashboards/ (Helm reads only files inside a chart)."""
     files = os.path.join(CHART, "files")
-    alerts = os.path.join(DASHBOARDS, "alerts.yaml")
-    copy = os.path.join(files, "alerts.yaml")
     hint = "run scripts/sync-chart-files.sh and commit the chart's files/"
-    if os.path.exists(alerts):
-        assert os.path.exists(copy), f"the chart has no copy of dashboards/alerts.yaml: {hint}"
-        assert open(alerts, "rb").read() == open(copy, "rb").read(), f"files/alerts.yaml differs: {hint}"
-    else:
-        assert not os.path.exists(copy), f"files/alerts.yaml has no original any more: {hint}"
+    for original, copy in CHART_COPIES.items():
+        original, copy = os.path.join(DASHBOARDS, original), os.path.join(files, copy)
+        if os.path.exists(original):
+            assert os.path.exists(copy), f"the chart has no copy of {original}: {hint}"
+            assert open(original, "rb").read() == open(copy, "rb").read(), f"{copy} differs from {original}: {hint}"
+        else:
+            assert not os.path.exists(copy), f"{copy} has no original any more: {hint}"
     originals = {os.path.basename(p) for p in glob.glob(os.path.join(DASHBOARDS, "*.json"))}
     copies = {os.path.basename(p) for p in glob.glob(os.path.join(files, "dashboards", "*.json"))}
     assert copies == originals, f"dashboard copies {sorted(copies)} != dashboards/ {sorted(originals)}: {hint}"
@@ -353,6 +364,19 @@ def test_prometheus_rule_and_dashboard_configmaps_carry_the_project_files(render
     for path in originals:
         name = os.path.basename(path)
         assert json.loads(data[name]) == json.load(open(path)), f"dashboard ConfigMap {name} != dashboards/{name}"
+    queries = os.path.join(DASHBOARDS, "postgres-exporter-queries.yaml")
+    if os.path.exists(queries):
+        cm = named(docs, "ConfigMap", f"{FULLNAME}-postgres-exporter-queries")
+        assert cm["data"]["queries.yaml"] == open(queries).read().rstrip("\n")
+    datasource = os.path.join(DASHBOARDS, "provisioning", "datasources", "prometheus.yaml")
+    if os.path.exists(datasource) and HAVE_DASHBOARDS:
+        cm = named(docs, "ConfigMap", f"{FULLNAME}-grafana-datasource")
+        assert cm["metadata"]["labels"]["grafana_datasource"] == "1"
+        rendered_ds = yaml.safe_load(cm["data"]["eventplatform-datasource.yaml"])
+        expected = yaml.safe_load(open(datasource))
+        for ds in expected["datasources"]:
+            ds["url"] = "http://prometheus.monitoring:9090"
+        assert rendered_ds == expected, "the chart's datasource is the project's, with the cluster's URL"
 
 
 # --- compose --------------------------------------------------------------------------------------
