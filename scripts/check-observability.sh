@@ -6,7 +6,8 @@
 #   scripts/check-observability.sh --live     step 3 only
 #   options after `--` go to Tests/Observability/live_check.py (e.g. -- --count 50000 --keep-running)
 #
-# 1. rules:      promtool check rules dashboards/alerts.yaml; promtool test rules dashboards/alerts.test.yaml
+# 1. rules:      promtool check rules dashboards/alerts.yaml; promtool test rules dashboards/alerts.test.yaml;
+#                every alert has a severity, summary, description and a runbook_url section in docs/runbook.md
 # 2. dashboards: dashboards/*.json are what scripts/build-dashboards.py writes, and validate against Grafana
 #                11.6's dashboard and panel schemas (Tests/Observability/grafana-dashboard-lint.py: schema, ids,
 #                grid, variables, PromQL syntax through promtool); the provisioning files parse.
@@ -42,6 +43,31 @@ if [ "$static" -eq 1 ]; then
   step "1. alert rules"
   run promtool check rules dashboards/alerts.yaml
   run promtool test rules dashboards/alerts.test.yaml
+
+  # every alert: severity, summary, description, and a runbook_url whose anchor is a heading of docs/runbook.md
+  run "$PYTHON" - <<'PY'
+import re, sys, yaml
+anchors = {re.sub(r"[^a-z0-9 -]", "", l[3:].strip().lower()).replace(" ", "-")
+           for l in open("docs/runbook.md") if l.startswith("## ")}
+bad = n = 0
+for g in yaml.safe_load(open("dashboards/alerts.yaml"))["groups"]:
+    for r in g["rules"]:
+        if "alert" not in r:
+            continue
+        n += 1
+        ann, why = r.get("annotations") or {}, []
+        why += [f"no {k}" for k in ("summary", "description", "runbook_url") if not ann.get(k)]
+        if (r.get("labels") or {}).get("severity") not in ("warning", "critical"):
+            why.append("severity is not warning or critical")
+        url = ann.get("runbook_url", "")
+        if not url.startswith("docs/runbook.md#") or url.split("#", 1)[1] not in anchors:
+            why.append(f"runbook_url {url!r} is not a section of docs/runbook.md")
+        for w in why:
+            print(f"FAIL alert {r['alert']}: {w}")
+        bad += bool(why)
+print(f"{n - bad} of {n} alerts have severity, summary, description and a runbook section")
+sys.exit(1 if bad else 0)
+PY
 
   step "2. dashboards"
   run "$PYTHON" scripts/build-dashboards.py --check
