@@ -390,12 +390,16 @@ def collectors_scaling():
                  w=12, calcs=("max", "lastNotNull"))
     b.table("Lag per partition, now", "Current lag per topic and partition, largest first.",
             [target(f"sum by (group, topic, partition) (kafka_consumergroup_lag{g})", "", "A", table=True)],
-            w=6, rename={"Value": "lag"}, sort="lag",
+            w=12, rename={"Value": "lag"}, sort="lag",
             thresholds=steps((10000, YELLOW), (100000, RED)))
+    b.timeseries("Partitions by status", "Partitions per group in each status the autoscaler's evaluator gives them "
+                 "(ok, lagging, stalled, stopped, rewound; kafka_consumergroup_partition_status).",
+                 targets((f"sum by (group, status) (kafka_consumergroup_partition_status{g} == 1)", "{{group}} {{status}}")),
+                 "short", w=12, stack=True, decimals=0, calcs=("lastNotNull",))
     b.timeseries("Time to drain", "Lag divided by the measured consumption rate: how long the backlog lasts at the "
                  "current speed if nothing new arrives.",
                  targets((f"sum by (group) (kafka_consumergroup_lag_total{g}) / sum by (group) (kafka_consumergroup_consumption_rate{g})",
-                          "{{group}}")), "s", w=6, thresholds=steps((60, YELLOW), (600, RED)))
+                          "{{group}}")), "s", w=12, thresholds=steps((60, YELLOW), (600, RED)))
 
     b.row("Collectors")
     b.timeseries("Stored per source", "Events stored in PostgreSQL per second.",

@@ -174,8 +174,10 @@ scrape_configs:
     static_configs: [{targets: ["127.0.0.1:$autoscaler"]}]
     metric_relabel_configs:
       - {source_labels: [__name__], regex: "(kafka_consumergroup|autoscaler)_.*", action: keep}
-  # Collector instances come and go with the autoscaler, which keeps this file current.
+  # Collector instances come and go with the autoscaler, which keeps this file current (labels group and
+  # source per target; honor_labels keeps the metrics' own source label instead of adding exported_source).
   - job_name: collector
+    honor_labels: true
     file_sd_configs:
       - files: ["$SCRAPE_TARGETS_FILE"]
         refresh_interval: 5s
