@@ -187,6 +187,19 @@ def test_max_replicas_follow_the_partitions_and_never_exceed_them(rendered):
                "--set", "collector.hpa.maxReplicas=9")
 
 
+def test_one_group_member_per_pod_and_the_optional_scale_up_tolerance(rendered):
+    """KEDA caps replicas at the partitions, assuming a pod is one consumer (as the local autoscaler's
+    instances are): more members per pod would leave pods without partitions below that cap."""
+    for d in by_kind(rendered("default"), "Deployment"):
+        if d["metadata"]["name"].startswith(f"{FULLNAME}-collector-"):
+            env = {e["name"]: e.get("value") for e in d["spec"]["template"]["spec"]["containers"][0]["env"]}
+            assert env["COLLECTOR_GROUP_MEMBERS"] == "1"
+    scale_up = lambda docs: [so["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]["scaleUp"]
+                             for so in by_kind(docs, "ScaledObject")]
+    assert all("tolerance" not in b for b in scale_up(rendered("default"))), "the cluster's tolerance by default"
+    assert all(b["tolerance"] == "0.01" for b in scale_up(render("--set", "collector.keda.scaleUpTolerance=0.01")))
+
+
 def test_keda_off_gives_an_hpa_or_fixed_replicas(rendered):
     docs = rendered("keda-off-hpa")
     assert not by_kind(docs, "ScaledObject")
