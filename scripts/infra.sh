@@ -100,7 +100,12 @@ stop_broker() {
 
 # --- Prometheus and the PostgreSQL exporter -------------------------------------------------------
 PROM_DIR="$RUN_DIR/prometheus"
+# Prometheus listens on 9090 (PROMETHEUS_PORT); if another program holds that port (another checkout's
+# Prometheus on the same machine, or Debian's service, which scripts/setup.sh stops), on its previous port or a
+# free one, with a warning. The port in use is in $PROM_DIR/prometheus.port and PROMETHEUS_URL in .local/env.
 PROM_PORT="${PROMETHEUS_PORT:-9090}"
+alive "$PROM_DIR/prometheus.pid" && [ -f "$PROM_DIR/prometheus.port" ] && PROM_PORT=$(cat "$PROM_DIR/prometheus.port")
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 SCRAPE_TARGETS_FILE="$PROM_DIR/collectors.json"
 RULES_FILE="$PROJECT_ROOT/dashboards/alerts.yaml"
 
@@ -196,18 +201,25 @@ start_prometheus() {
   local pidfile="$PROM_DIR/prometheus.pid" i
   mkdir -p "$PROM_DIR/data"
   start_exporter
-  write_prometheus_config
   if alive "$pidfile"; then
+    write_prometheus_config
     kill -HUP "$(cat "$pidfile")"   # reload the configuration just written
   else
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PROM_PORT") 2>/dev/null; then
-      die "127.0.0.1:$PROM_PORT is taken by another program (Debian's prometheus service? scripts/setup.sh stops it; or set PROMETHEUS_PORT)"
+    PROM_PORT="${PROMETHEUS_PORT:-9090}"
+    if port_taken "$PROM_PORT"; then
+      [ -n "${PROMETHEUS_PORT:-}" ] && die "127.0.0.1:$PROM_PORT (PROMETHEUS_PORT) is taken by another program"
+      local wanted=$PROM_PORT
+      PROM_PORT=$(saved_port "$PROM_DIR/prometheus.port")
+      port_taken "$PROM_PORT" && PROM_PORT=$(free_port)
+      log "warning: 127.0.0.1:$wanted is taken by another program (another checkout's Prometheus, or Debian's prometheus service: scripts/setup.sh stops that); Prometheus uses 127.0.0.1:$PROM_PORT"
     fi
+    write_prometheus_config
     nohup prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
       --storage.tsdb.retention.time=7d --web.listen-address="127.0.0.1:$PROM_PORT" --web.enable-lifecycle \
       >"$PROM_DIR/prometheus.log" 2>&1 &
     echo $! >"$pidfile"
   fi
+  echo "$PROM_PORT" >"$PROM_DIR/prometheus.port"
   for ((i = 0; i < 600; i++)); do http_ok "$PROM_PORT" /-/ready && break; alive "$pidfile" || break; sleep 0.1; done
   http_ok "$PROM_PORT" /-/ready || die "Prometheus is not ready on 127.0.0.1:$PROM_PORT, see $PROM_DIR/prometheus.log"
   log "Prometheus on http://127.0.0.1:$PROM_PORT (config $PROM_DIR/prometheus.yml, collectors from $SCRAPE_TARGETS_FILE)"
