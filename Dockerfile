@@ -34,15 +34,15 @@ LABEL org.opencontainers.image.title="eventplatform" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="ubuntu:24.04"
-# librdkafka1 (2.3.0) and libpq5 from the distribution; libcurl4 for FoundationNetworking (the load
-# generator's HTTP client) and curl for the HEALTHCHECK. Versions follow the distribution's security
-# updates, hence not pinned.
+# librdkafka1 (2.3.0) and libpq5 from the distribution; curl for the HEALTHCHECK, which also brings
+# libcurl (libcurl4t64 on noble) for FoundationNetworking (the load generator's HTTP client). Versions
+# follow the distribution's security updates, hence not pinned.
 # /var/lib/eventplatform/targets: where `eventplatform autoscale` may keep its collectors' Prometheus
 # file_sd targets (AUTOSCALER_SCRAPE_TARGETS_FILE); owned by the runtime user so that a volume mounted
 # there starts writable.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends librdkafka1 libpq5 libcurl4 curl ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends librdkafka1 libpq5 curl ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 eventplatform \
  && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home --shell /usr/sbin/nologin eventplatform \
