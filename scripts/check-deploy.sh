@@ -12,8 +12,9 @@
 # packages into $LOCAL_DIR/deploy-venv, the standalone Compose v2 binary into $LOCAL_DIR/deploy-tools.
 # Usage: scripts/check-deploy.sh [--install-only]
 # Exits non-zero when any check fails; ends with "N passed, M failed".
+# shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-cd "$PROJECT_ROOT"
+cd "$PROJECT_ROOT" || exit 1
 
 DEPLOY_VENV="$LOCAL_DIR/deploy-venv"
 DEPLOY_TOOLS="$LOCAL_DIR/deploy-tools"
@@ -109,6 +110,7 @@ check() {
 # render NAME [helm args...]: helm template into $WORK/NAME.yaml (a check of its own)
 render() {
   local name=$1; shift
+  # shellcheck disable=SC2016  # the inner script's own arguments
   check "helm template ($name)" -- bash -c '"$1" "$2" template "$3" --name ep --namespace events "${@:5}" > "$4"' \
     _ "$PY" "$DEPLOY_DIR/bin/helm-offline.py" "$CHART" "$WORK/$name.yaml" "$@"
 }
