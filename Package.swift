@@ -132,7 +132,12 @@ let package = Package(
         ),
         .target(
             name: "Autoscaler",
-            dependencies: ["Kafka", "ServiceSupport"],
+            dependencies: [
+                "Kafka", "ServiceSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSwift
         ),
 
@@ -252,7 +257,16 @@ let package = Package(
             swiftSettings: strictSwift
         ),
         .testTarget(name: "LoadGeneratorTests", dependencies: ["LoadGenerator", "EventModel"], swiftSettings: strictSwift),
-        .testTarget(name: "AutoscalerTests", dependencies: ["Autoscaler"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "AutoscalerTests",
+            dependencies: [
+                "Autoscaler", "Kafka", "Postgres", "TestInfrastructure", "LoadGenerator", "EventModel",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSwift
+        ),
         .testTarget(name: "ServiceSupportTests", dependencies: ["ServiceSupport"], swiftSettings: strictSwift),
     ],
     swiftLanguageModes: [.v6]

@@ -1,5 +1,8 @@
 internal import CRDKafka
 public import Logging
+#if canImport(Glibc)
+internal import Glibc
+#endif
 
 /// A topic to create.
 public struct KafkaNewTopic: Sendable, Hashable {
@@ -14,18 +17,40 @@ public struct KafkaNewTopic: Sendable, Hashable {
     }
 }
 
-/// How far a consumer group is behind on one partition.
-public struct KafkaPartitionLag: Sendable, Hashable {
-    public var partition: KafkaTopicPartition
-    /// The group's committed offset, or `nil` when it has committed nothing on this partition.
-    public var committed: Int64?
-    /// The partition's end offset as the broker reports it.
-    public var end: Int64
-    /// Records not yet consumed, never negative: `end - committed` (or `end` without a commit).
-    public var lag: Int64 { max(0, end - (committed ?? 0)) }
+/// The oldest offset a partition still keeps and the offset its next record will get.
+public struct KafkaWatermarks: Sendable, Hashable {
+    /// The log start offset: records below it were deleted by retention.
+    public var logStart: Int64
+    /// The log end offset (high watermark), as the broker's ListOffsets answer reports it.
+    public var logEnd: Int64
+
+    public init(logStart: Int64, logEnd: Int64) {
+        self.logStart = logStart
+        self.logEnd = logEnd
+    }
 }
 
-/// Cluster administration: topics, partitions, a group's committed offsets and lag.
+/// A consumer group as its coordinator describes it.
+public struct KafkaGroupDescription: Sendable, Hashable {
+    /// The group's state in the group protocol.
+    public enum State: String, Sendable, Hashable {
+        case unknown, preparingRebalance, completingRebalance, stable, dead, empty
+    }
+
+    /// One member: its client and the partitions it owns.
+    public struct Member: Sendable, Hashable {
+        public var memberID: String
+        public var clientID: String
+        public var host: String
+        public var assignment: [KafkaTopicPartition]
+    }
+
+    public var group: String
+    public var state: State
+    public var members: [Member]
+}
+
+/// Cluster administration: topics, partitions, offsets and consumer groups.
 ///
 /// Every call blocks in librdkafka, so each runs on a thread the admin client owns.
 public final class KafkaAdmin: Sendable {
@@ -115,35 +140,61 @@ public final class KafkaAdmin: Sendable {
         }
     }
 
-    /// The end offset (high watermark) of each partition, as the broker reports it.
-    public func endOffsets(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
+    /// The log start and end offsets of each partition, from ListOffsets.
+    ///
+    /// Some brokers (the local Tansu among them) answer ListOffsets(latest) with the base offset of the
+    /// last record batch, so `logEnd` can read low by up to one batch; ``KafkaLogEndProbe`` reads the
+    /// exact end from a fetch.
+    public func watermarks(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] {
         let handle = self.handle
-        return try await worker.run { () throws(KafkaError) -> [KafkaTopicPartition: Int64] in
-            var offsets: [KafkaTopicPartition: Int64] = [:]
+        return try await worker.run { () throws(KafkaError) -> [KafkaTopicPartition: KafkaWatermarks] in
+            var offsets: [KafkaTopicPartition: KafkaWatermarks] = [:]
             for partition in partitions {
                 var low: Int64 = 0, high: Int64 = 0
                 try KafkaError.check(
                     rd_kafka_query_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high, timeout.timeoutMilliseconds),
-                    "end offset of \(partition)"
+                    "offsets of \(partition)"
                 )
-                offsets[partition] = high
+                offsets[partition] = KafkaWatermarks(logStart: max(0, low), logEnd: max(0, high))
             }
             return offsets
         }
     }
 
-    /// The lag of `group` on every partition of `topics`.
-    ///
-    /// Some brokers (the local Tansu among them) report the end offset of the last record batch rather
-    /// than the log end, so lag can read low by up to one batch; it is never negative.
-    public func lag(group: String, topics: [String], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaPartitionLag] {
-        var partitions: [KafkaTopicPartition] = []
-        for topic in topics {
-            partitions += try await self.partitions(of: topic, timeout: timeout).map { KafkaTopicPartition(topic: topic, partition: $0) }
+    /// The state and members of `group` (a group nobody has joined is `.empty` or `.dead`, without members).
+    public func describeGroup(_ group: String, timeout: Duration = .seconds(10)) async throws(KafkaError) -> KafkaGroupDescription {
+        let handle = self.handle
+        return try await worker.run { () throws(KafkaError) -> KafkaGroupDescription in
+            var description = KafkaGroupDescription(group: group, state: .unknown, members: [])
+            // withCString rethrows untyped errors: a copy keeps the typed throws below.
+            let name = strdup(group)
+            defer { free(name) }
+            do {
+                var names: [UnsafePointer<CChar>?] = [UnsafePointer(name)]
+                try Self.request(handle, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout: timeout) { options, queue in
+                    rd_kafka_DescribeConsumerGroups(handle.pointer, &names, 1, options, queue)
+                } result: { event throws(KafkaError) in
+                    var count = 0
+                    let groups = rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(event), &count)
+                    guard count > 0, let described = groups?[0] else { return }
+                    if let error = rd_kafka_ConsumerGroupDescription_error(described) {
+                        throw KafkaError(rd_kafka_error_code(error), message: String(cString: rd_kafka_error_string(error)))
+                    }
+                    description.state = KafkaGroupDescription.State(rd_kafka_ConsumerGroupDescription_state(described))
+                    for index in 0..<rd_kafka_ConsumerGroupDescription_member_count(described) {
+                        guard let member = rd_kafka_ConsumerGroupDescription_member(described, index) else { continue }
+                        let assigned = rd_kafka_MemberDescription_assignment(member).flatMap { rd_kafka_MemberAssignment_partitions($0) }
+                        description.members.append(KafkaGroupDescription.Member(
+                            memberID: String(cString: rd_kafka_MemberDescription_consumer_id(member)),
+                            clientID: String(cString: rd_kafka_MemberDescription_client_id(member)),
+                            host: String(cString: rd_kafka_MemberDescription_host(member)),
+                            assignment: assigned.map { TopicPartitionList.entries(of: $0).map(\.partition).sorted() } ?? []
+                        ))
+                    }
+                }
+            }
+            return description
         }
-        let committed = try await committedOffsets(group: group, partitions: partitions, timeout: timeout)
-        let ends = try await endOffsets(partitions, timeout: timeout)
-        return partitions.map { KafkaPartitionLag(partition: $0, committed: committed[$0], end: ends[$0] ?? 0) }
     }
 
     /// Sends one admin request and waits for its result event on a private queue.
@@ -167,5 +218,18 @@ public final class KafkaAdmin: Sendable {
         defer { rd_kafka_event_destroy(event) }
         try KafkaError.check(rd_kafka_event_error(event), String(cString: rd_kafka_event_error_string(event)))
         try result(event)
+    }
+}
+
+extension KafkaGroupDescription.State {
+    init(_ state: rd_kafka_consumer_group_state_t) {
+        switch state {
+        case RD_KAFKA_CONSUMER_GROUP_STATE_PREPARING_REBALANCE: self = .preparingRebalance
+        case RD_KAFKA_CONSUMER_GROUP_STATE_COMPLETING_REBALANCE: self = .completingRebalance
+        case RD_KAFKA_CONSUMER_GROUP_STATE_STABLE: self = .stable
+        case RD_KAFKA_CONSUMER_GROUP_STATE_DEAD: self = .dead
+        case RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY: self = .empty
+        default: self = .unknown
+        }
     }
 }

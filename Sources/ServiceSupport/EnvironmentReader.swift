@@ -30,6 +30,18 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
+    /// The variable's value, or `nil` when it is unset or empty.
+    public func optionalString(_ variable: String) -> String? {
+        guard let value = values[variable], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// An integer within `range`, or `nil` when unset.
+    public func optionalInteger(_ variable: String, in range: ClosedRange<Int>) throws(InvalidSetting) -> Int? {
+        guard values[variable].map({ !$0.isEmpty }) == true else { return nil }
+        return try integer(variable, default: 0, in: range)
+    }
+
     /// An integer within `range`, or `defaultValue` when unset.
     public func integer(_ variable: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(InvalidSetting) -> Int {
         guard let text = values[variable], !text.isEmpty else { return defaultValue }

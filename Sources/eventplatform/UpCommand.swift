@@ -1,5 +1,5 @@
 import ArgumentParser
-import Collector
+import Autoscaler
 import EventModel
 import Foundation
 import Gateway
@@ -10,14 +10,15 @@ import Postgres
 import Reporter
 import ServiceLifecycle
 
-/// `eventplatform up`: the whole platform in one process: the gateway, the reporter, one collector per source (each
-/// with its /metrics and health port) and, unless `--no-traffic`, the load generator posting to the
-/// gateway. Ctrl-C (SIGINT) or SIGTERM stops it: the gateway stops accepting and its publisher drains,
-/// then the collectors finish and commit their current batch.
+/// `eventplatform up`: the whole platform: the gateway, the reporter and the autoscaler in this process, the
+/// collectors as the autoscaler's child processes (scaled by lag, each with its /metrics and health port)
+/// and, unless `--no-traffic`, the load generator posting to the gateway. Ctrl-C (SIGINT) or SIGTERM stops
+/// it: the gateway stops accepting and its publisher drains, then the reporter, then the autoscaler stops
+/// its collectors, which finish and commit their current batch.
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Run the gateway, a collector per source and the reporter together, with sample traffic; Ctrl-C stops everything cleanly."
+        abstract: "Run the gateway, the reporter and collectors scaled by lag together, with sample traffic; Ctrl-C stops everything cleanly."
     )
 
     @OptionGroup var kafka: KafkaOptions
@@ -25,8 +26,9 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var load: LoadOptions
 
     @OptionGroup var reporter: ReporterOptions
+    @OptionGroup var autoscaler: AutoscalerOptions
 
-    @Option(help: "Port of the facebook collector's /metrics; tiktok and app use the next two; 0 picks free ports. (env: COLLECTOR_PORT_BASE, default 9101)")
+    @Option(help: "Port of the first facebook collector's /metrics; tiktok and app use the next two, further instances free ports; 0 picks free ports for all. (env: COLLECTOR_PORT_BASE, default 9101)")
     var collectorPortBase: Int?
 
     @Flag(help: "Do not run the load generator.")
@@ -44,21 +46,14 @@ struct UpCommand: AsyncParsableCommand {
         let gatewayApp = try buildApplication(
             configuration: gatewayConfiguration, publisher: publisher, registry: ServiceBootstrap.registry, logger: Logger(label: "gateway"))
 
-        var collectors: [any Service] = []
-        var services: [any Service] = []
-        for (index, source) in EventSource.allCases.enumerated() {
-            var configuration = CollectorConfiguration(source: source)
-            configuration.brokers = brokers
-            configuration.databaseURL = database
-            configuration.groupID = kafka.collectorGroup(source)
-            configuration.metricsPort = portBase == 0 ? 0 : portBase + index
-            configuration.topic = gatewayConfiguration.topics[source]
-            configuration.deadLetterTopic = gatewayConfiguration.topics.deadLetter
-            let collector = Collector(configuration: configuration, logger: Logger(label: "collector-\(source.rawValue)"))
-            collectors.append(collector)
-            services.append(collectorEndpoint(collector, port: configuration.metricsPort))
+        var autoscalerConfiguration = try autoscaler.configuration(sources: EventSource.allCases, kafka: kafka, databaseURL: database)
+        for index in autoscalerConfiguration.groups.indices {
+            autoscalerConfiguration.groups[index].collector.preferredPort = portBase == 0 ? 0 : portBase + index
         }
-        services.insert(ConcurrentServices(services: collectors), at: 0)
+        var services: [any Service] = [
+            try Autoscaler(configuration: autoscalerConfiguration, logger: Logger(label: "autoscaler")),
+            try autoscaler.endpoint(logger: Logger(label: "autoscaler")),
+        ]
         let reportsDatabase = PostgresClient(
             configuration: .init(url: reporterConfiguration.connectionURL, maximumConnections: reporterConfiguration.maximumConnections),
             logger: Logger(label: "reporter"))
@@ -67,27 +62,19 @@ struct UpCommand: AsyncParsableCommand {
         let gatewayURL = "http://127.0.0.1:\(gatewayConfiguration.port)"
         let welcome = Welcome(
             gatewayURL: gatewayURL, reporterURL: "http://127.0.0.1:\(reporterConfiguration.port)",
-            collectorPortBase: portBase, databaseURL: database)
+            autoscalerURL: "http://127.0.0.1:\(try autoscaler.resolvedPort())", collectorPortBase: portBase, databaseURL: database)
         var plan = try load.plan()
         plan.client = GatewayLoadClient(baseURL: URL(string: gatewayURL)!, mode: plan.client.mode)
         let traffic = TrafficService(plan: noTraffic ? nil : plan, brokers: brokers, topics: kafka.topics, welcome: welcome)
 
         // Shutdown runs in reverse order: the traffic first, then the gateway (and its publisher), then the
-        // reporter, the collectors' endpoints and the collectors (together). The traffic may end before the
-        // others: that does not stop them.
+        // reporter, the autoscaler's endpoint and the autoscaler (which stops its collectors). The traffic may
+        // end before the others: that does not stop them.
         services.append(gatewayApp)
         let configurations = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }
             + [.init(service: traffic, successTerminationBehavior: .ignore)]
         let group = ServiceGroup(configuration: .init(services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await reportsDatabase.close()
-    }
-
-    /// A collector's `/metrics` and health server on its own port (metrics of the whole process).
-    private func collectorEndpoint(_ collector: Collector, port: Int) -> some Service {
-        let router = Router()
-        router.addHealthRoutes { collector.isReady }
-        router.addMetricsRoute(ServiceBootstrap.registry)
-        return Application(router: router, configuration: .init(address: .hostname("0.0.0.0", port: port), serverName: "collector"))
     }
 }

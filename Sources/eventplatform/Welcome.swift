@@ -2,18 +2,20 @@
 struct Welcome: Sendable {
     var gatewayURL: String
     var reporterURL: String
+    var autoscalerURL: String
     var collectorPortBase: Int
     var databaseURL: String
 
     func print() {
         let collectors = collectorPortBase == 0
             ? "free ports (see the log lines)"
-            : "http://127.0.0.1:\(collectorPortBase)/metrics (facebook), :\(collectorPortBase + 1) (tiktok), :\(collectorPortBase + 2) (app)"
+            : "http://127.0.0.1:\(collectorPortBase)/metrics (facebook), :\(collectorPortBase + 1) (tiktok), :\(collectorPortBase + 2) (app); more instances on free ports"
         Swift.print("""
 
         eventplatform is up
           gateway     \(gatewayURL)   (POST /webhook/events, /webhook/events/bulk, /events; /health/ready; /metrics)
           reporter    \(reporterURL)   (/reports/events, /reports/revenue, /reports/demographics, /reports/funnel, /stats/dau, /stats/top-events, /stats/retention, /openapi.yaml)
+          autoscaler  \(autoscalerURL)/metrics   (lag, lag seconds, group status, desired and running collectors per group)
           collectors  \(collectors)
           database    \(databaseURL)
 
@@ -21,6 +23,9 @@ struct Welcome: Sendable {
           curl -s '\(reporterURL)/reports/events?from=2025-12-01&to=2025-12-31&groupBy=source'
           curl -s '\(reporterURL)/reports/revenue?from=2025-12-01&to=2025-12-31&groupBy=source'
           curl -s '\(reporterURL)/stats/dau?from=2025-12-25&to=2025-12-31&segment=country:UA'
+        Lag and scaling:
+          eventplatform lag --watch
+          curl -s \(autoscalerURL)/metrics | grep -E '^(kafka_consumergroup_lag_total|autoscaler_replicas)'
         Post an event:
           curl -s -X POST \(gatewayURL)/events -H 'content-type: application/json' \\
             -d '{"events":[{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"user_123","event_type":"page_view","properties":{"country":"UA"}}]}'
