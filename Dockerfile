@@ -27,10 +27,11 @@ RUN swift build -c release --product eventplatform --static-swift-stdlib \
 FROM ${RUNTIME_IMAGE}
 ARG VERSION=0.0.0-dev
 ARG REVISION=unknown
+# the repository's URL, e.g. --build-arg SOURCE_URL=https://github.com/OWNER/REPO
+ARG SOURCE_URL=""
 LABEL org.opencontainers.image.title="eventplatform" \
       org.opencontainers.image.description="Event platform: HTTP ingestion gateway, Kafka collectors into PostgreSQL, reports API, lag autoscaler (one binary, a subcommand per role)" \
-      org.opencontainers.image.source="https://github.com/eventplatform/eventplatform" \
-      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.source="${SOURCE_URL}" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="ubuntu:24.04"

@@ -509,7 +509,8 @@ def test_compose_prometheus_and_grafana_use_the_project_files(compose):
     assert jobs["collector"]["file_sd_configs"], "collectors are found through the autoscaler's file_sd file"
     grafana = compose["services"]["grafana"]
     gm = {os.path.normpath(v["source"]): v["target"] for v in grafana["volumes"] if v["type"] == "bind"}
-    assert gm.get(os.path.join(DASHBOARDS, "provisioning")) == "/etc/grafana/provisioning"
+    for kind in ("datasources", "dashboards"):
+        assert gm.get(os.path.join(DASHBOARDS, "provisioning", kind)) == f"/etc/grafana/provisioning/{kind}"
     assert gm.get(DASHBOARDS) == "/var/lib/grafana/dashboards"
     provider = os.path.join(DASHBOARDS, "provisioning", "dashboards", "eventplatform.yaml")
     if os.path.exists(provider):
