@@ -521,3 +521,34 @@ def test_compose_prometheus_and_grafana_use_the_project_files(compose):
         urls = {d.get("url") for d in yaml.safe_load(open(datasource))["datasources"]}
         assert any("prometheus:9090" in (u or "") or "$" in (u or "") for u in urls), \
             f"Grafana's datasource {urls} does not reach the compose Prometheus (http://prometheus:9090)"
+
+
+# --- the image ------------------------------------------------------------------------------------
+
+def test_dockerfile_builds_one_release_binary_into_a_current_non_root_runtime(rendered):
+    text = open(os.path.join(ROOT, "Dockerfile")).read()
+    lines = [l.strip() for l in re.sub(r"\\\n", " ", text).splitlines() if l.strip() and not l.strip().startswith("#")]
+    args = dict(re.findall(r"^ARG (\w+)=(\S+)", "\n".join(lines), re.M))
+    froms = [l.split()[1] for l in lines if l.startswith("FROM ")]
+    assert len(froms) >= 2, "multi-stage: a builder and a runtime stage"
+    builder = froms[0].replace("${SWIFT_IMAGE}", args.get("SWIFT_IMAGE", ""))
+    runtime = froms[-1].replace("${RUNTIME_IMAGE}", args.get("RUNTIME_IMAGE", ""))
+    assert re.match(r"swift:6\.\d", builder), builder
+    # librdkafka >= 2.1: Debian bookworm's 2.0.2 (and older releases) cannot talk to current brokers
+    assert not re.search(r"bookworm|bullseye|buster|jammy|focal", builder + runtime), (builder, runtime)
+    assert re.match(r"(ubuntu:2[4-9]|debian:(trixie|forky))", runtime), runtime
+    assert any("swift build -c release --product eventplatform" in l for l in lines)
+    installs = " ".join(l for l in lines if "apt-get install" in l)
+    for package in ("librdkafka1", "libpq5"):
+        assert package in installs, f"the runtime installs {package}"
+    user = [l.split()[1] for l in lines if l.startswith("USER ")][-1]
+    uid = int(user.split(":")[0])
+    assert uid != 0
+    for where, spec in pod_specs(rendered("default")):
+        assert spec["securityContext"]["runAsUser"] == uid, f"{where} runs as the image's user"
+    assert any(l.startswith("HEALTHCHECK ") and "/health/live" in l for l in lines)
+    assert 'ENTRYPOINT ["eventplatform"]' in lines
+    assert any(l.startswith("CMD ") for l in lines), "the subcommand is the CMD"
+    assert "org.opencontainers.image.title" in text and "org.opencontainers.image.version" in text
+    ignored = open(os.path.join(ROOT, ".dockerignore")).read().split()
+    assert ".build*" in ignored and ".local" in ignored and ".git" in ignored
