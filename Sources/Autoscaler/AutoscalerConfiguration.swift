@@ -29,8 +29,9 @@ public struct AutoscalerConfiguration: Sendable {
     public var statusWindow: Duration = .seconds(30)
     /// How long a collector may take to stop after SIGTERM before it is killed.
     public var stopTimeout: Duration = .seconds(60)
-    /// How long a stop waits for the group to form again before stopping the next collector.
-    public var regroupTimeout: Duration = .seconds(30)
+    /// How long a group takes to form again after a member joined or left, where the broker cannot say
+    /// (a scale-in waits that long after the last change; a shutdown at most three times that per collector).
+    public var regroupTime: Duration = .seconds(10)
     /// Where to keep a Prometheus file-based service discovery file of the collectors, if anywhere.
     public var scrapeTargetsFile: String?
     /// The host Prometheus reaches the collectors at.

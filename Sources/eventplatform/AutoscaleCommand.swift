@@ -116,7 +116,8 @@ struct AutoscalerOptions: ParsableArguments {
                 source: source.rawValue, group: kafka.collectorGroup(source), topic: kafka.topics[source],
                 collector: CollectorCommandLine(
                     executable: executable, arguments: ["collector", "--source", source.rawValue] + common,
-                    environment: ProcessInfo.processInfo.environment, preferredPort: 9101 + (EventSource.allCases.firstIndex(of: source) ?? index)))
+                    environment: ProcessInfo.processInfo.environment, preferredPort: 9101 + (EventSource.allCases.firstIndex(of: source) ?? index),
+                    membersPerInstance: members))
         }
         var configuration = AutoscalerConfiguration(groups: groups, kafka: KafkaConfiguration(brokers: kafka.resolvedBrokers))
         configuration.policy = policy

@@ -34,13 +34,15 @@ public struct EndOffsetTimeline: Sendable {
     }
 
     /// Seconds since the log end was at `position` (the offset a group reads next), seen at `now`:
-    /// 0 when the group is at the end, `nil` before anything was recorded.
+    /// 0 when the group is at the end, `nil` while the timeline cannot tell (nothing recorded yet, or a
+    /// single point behind which the group reads).
     ///
     /// Between two points the time is interpolated; before the oldest point it is extrapolated from the
     /// whole timeline, but never less than the oldest point's age (those records were already there).
     public func lagSeconds(at position: Int64, now: ContinuousClock.Instant) -> Double? {
         guard let newest = points.last else { return nil }
         guard position < newest.offset else { return 0 }
+        guard points.count >= 2 else { return nil }
         let oldest = points[0]
         if position >= oldest.offset {
             // The newest segment whose end passed `position`.

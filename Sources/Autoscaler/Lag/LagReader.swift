@@ -53,12 +53,7 @@ public final class LagReader: Sendable {
         } catch {
             logger.warning("cannot read exact log ends; lag may read low by one batch", metadata: ["group": "\(group)", "error": "\(error)"])
         }
-        var members: Int?
-        do {
-            members = try await admin.describeGroup(group, timeout: timeout).members.count
-        } catch {
-            logger.debug("cannot describe the group", metadata: ["group": "\(group)", "error": "\(error)"])
-        }
+        let members = await describe(group, timeout: timeout).map(\.members.count)
         let offsets = partitions.compactMap { partition -> PartitionOffsets? in
             guard let marks = watermarks[partition] else { return nil }
             return PartitionOffsets(
@@ -70,8 +65,21 @@ public final class LagReader: Sendable {
             failure: failures.isEmpty ? nil : "cannot read the offsets of \(failures.joined(separator: "; "))")
     }
 
-    /// Whether `group` is in a stable state (its members own their partitions), or `nil` when unknown.
+    /// Whether `group` is in a stable state (its members own their partitions), or `nil` when the broker
+    /// cannot tell.
     public func isStable(group: String, timeout: Duration = .seconds(5)) async -> Bool? {
-        try? await admin.describeGroup(group, timeout: timeout).state == .stable
+        await describe(group, timeout: timeout).map { $0.state == .stable }
+    }
+
+    /// The group's description, or `nil` when the broker cannot give one: some brokers (the local Tansu
+    /// among them) answer DescribeGroups with an unknown state and no members whatever the group does.
+    private func describe(_ group: String, timeout: Duration) async -> KafkaGroupDescription? {
+        do {
+            let description = try await admin.describeGroup(group, timeout: timeout)
+            return description.state == .unknown ? nil : description
+        } catch {
+            logger.debug("cannot describe the group", metadata: ["group": "\(group)", "error": "\(error)"])
+            return nil
+        }
     }
 }

@@ -7,11 +7,14 @@ public struct CollectorCommandLine: Sendable, Hashable {
     public var environment: [String: String]
     /// The port the first instance's `/metrics` takes when it is free; others take a free one.
     public var preferredPort: Int
+    /// Group members each instance runs (its `--group-members`).
+    public var membersPerInstance: Int
 
-    public init(executable: String, arguments: [String], environment: [String: String], preferredPort: Int) {
+    public init(executable: String, arguments: [String], environment: [String: String], preferredPort: Int, membersPerInstance: Int = 1) {
         self.executable = executable
         self.arguments = arguments
         self.environment = environment
         self.preferredPort = preferredPort
+        self.membersPerInstance = membersPerInstance
     }
 }

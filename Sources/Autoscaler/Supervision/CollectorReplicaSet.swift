@@ -18,6 +18,8 @@ actor CollectorReplicaSet {
     /// When each collector that exited unexpectedly may start again.
     private var pendingRestarts: [ContinuousClock.Instant] = []
     private var consecutiveFailures = 0
+    /// When an instance last started, stopped or exited.
+    private(set) var lastMembershipChange: ContinuousClock.Instant?
 
     init(commandLine: CollectorCommandLine, logger: Logger) {
         self.commandLine = commandLine
@@ -42,6 +44,7 @@ actor CollectorReplicaSet {
         var exits: [UnexpectedExit] = []
         running.removeAll { process in
             guard let status = process.exitStatus else { return false }
+            lastMembershipChange = now
             consecutiveFailures = now - process.started > .seconds(60) ? 1 : consecutiveFailures + 1
             let backoff = Duration.seconds(min(30, 1 << min(consecutiveFailures - 1, 5)))
             pendingRestarts.append(now + backoff)
@@ -75,6 +78,7 @@ actor CollectorReplicaSet {
         guard let youngest = running.popLast() else { return }
         logger.info("stopping a collector", metadata: ["pid": "\(youngest.pid)", "port": "\(youngest.port)"])
         let status = await youngest.stop(timeout: timeout)
+        lastMembershipChange = .now
         logger.info("collector stopped", metadata: ["pid": "\(youngest.pid)", "exit": "\(describeExit(status))"])
     }
 
@@ -88,6 +92,7 @@ actor CollectorReplicaSet {
         let arguments = [commandLine.executable] + commandLine.arguments + ["--port", String(port)]
         let process = try CollectorProcess(arguments: arguments, environment: commandLine.environment, port: port)
         running.append(process)
+        lastMembershipChange = .now
         logger.info("started a collector", metadata: ["pid": "\(process.pid)", "port": "\(port)"])
     }
 }

@@ -43,7 +43,9 @@ struct GroupSupervisor: Sendable {
             }
             await apply { () throws(SupervisorError) in _ = try await replicas.startDueRestarts() }
 
-            let offsets = await reader.read(group: group.group, topics: [group.topic], timeout: configuration.pollingInterval)
+            var offsets = await reader.read(group: group.group, topics: [group.topic], timeout: configuration.pollingInterval)
+            // A broker that cannot describe groups: the members are the collectors running here.
+            if offsets.members == nil { offsets.members = await replicas.runningCount * group.collector.membersPerInstance }
             let report = tracker.record(offsets)
             let decision = scaler.decide(ReplicaScaler.Input(report, currentReplicas: await replicas.count))
             LagMetrics.record(report)
@@ -73,7 +75,7 @@ struct GroupSupervisor: Sendable {
         if desired > current {
             await apply { () throws(SupervisorError) in try await replicas.scaleOut(to: desired) }
         } else if desired < current {
-            guard await reader.isStable(group: group.group) != false else {
+            guard await isSettled() else {
                 logger.info("scale-in waits for the group to settle", metadata: ["replicas": "\(current)", "desired": "\(desired)"])
                 return
             }
@@ -89,11 +91,19 @@ struct GroupSupervisor: Sendable {
             remaining = await replicas.count
             await publishTargets()
             guard await replicas.runningCount > 0 else { continue }
-            let deadline = ContinuousClock.now + configuration.regroupTimeout
-            while await reader.isStable(group: group.group) == false, ContinuousClock.now < deadline {
+            let deadline = ContinuousClock.now + configuration.regroupTime * 3
+            while !(await isSettled()), ContinuousClock.now < deadline {
                 try? await Task.sleep(for: .milliseconds(250))
             }
         }
+    }
+
+    /// Whether the group has formed since its last membership change: stable, where the broker describes
+    /// groups; otherwise once `regroupTime` has passed since a collector last started, stopped or exited.
+    private func isSettled() async -> Bool {
+        if let stable = await reader.isStable(group: group.group) { return stable }
+        guard let change = await replicas.lastMembershipChange else { return true }
+        return ContinuousClock.now - change >= configuration.regroupTime
     }
 
     /// Sleeps until the next polling tick; wakes early when a collector exits, to restart it sooner.
