@@ -26,6 +26,9 @@ private let testLogger: Logger = {
             environment["GATEWAY_PORT"] = "\(gatewayPort)"
             environment["REPORTER_PORT"] = "\(reporterPort)"
             environment["COLLECTOR_PORT_BASE"] = "0"
+            environment["AUTOSCALER_PORT"] = "0"
+            // Not the local Prometheus's list of the platform's collectors.
+            environment["AUTOSCALER_SCRAPE_TARGETS_FILE"] = nil
             environment["LOG_LEVEL"] = "warning"
             let log = "/tmp/\(TestEnvironment.uniqueName("e2e-up")).log"
 

@@ -50,6 +50,16 @@ public final class PrivateBroker: @unchecked Sendable {
         try waitUntilListening(timeout: .seconds(30))
     }
 
+    /// Freezes the broker (SIGSTOP): connections stay open but nothing answers, as with a hung host.
+    public func pause() {
+        if let pid { kill(pid, SIGSTOP) }
+    }
+
+    /// Lets a paused broker go on (SIGCONT), with everything it held.
+    public func resume() {
+        if let pid { kill(pid, SIGCONT) }
+    }
+
     /// Kills the broker (SIGKILL: with connections open it may ignore SIGTERM; its storage is memory
     /// anyway) and waits until it has exited.
     public func stop() {

@@ -44,8 +44,9 @@ struct GroupSupervisor: Sendable {
             await apply { () throws(SupervisorError) in _ = try await replicas.startDueRestarts() }
 
             var offsets = await reader.read(group: group.group, topics: [group.topic], timeout: configuration.pollingInterval)
-            // A broker that cannot describe groups: the members are the collectors running here.
-            if offsets.members == nil { offsets.members = await replicas.runningCount * group.collector.membersPerInstance }
+            // The collectors running here are members, joined or joining, whatever the broker says (the local
+            // broker cannot describe an active group, and a joining member is not listed yet).
+            offsets.members = max(offsets.members ?? 0, await replicas.runningCount * group.collector.membersPerInstance)
             let report = tracker.record(offsets)
             let decision = scaler.decide(ReplicaScaler.Input(report, currentReplicas: await replicas.count))
             LagMetrics.record(report)
