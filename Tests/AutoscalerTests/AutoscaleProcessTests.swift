@@ -27,6 +27,10 @@ import Testing
                     try await autoscaler.metric("autoscaler_replicas", group: group) == 6
                 }
                 #expect(scaledOut, "not at 6 replicas within two polling intervals; log: \(autoscaler.log)")
+                let lagSeconds = try await eventually(timeout: .seconds(30)) {
+                    try await autoscaler.metric("kafka_consumergroup_lag_seconds", group: group) ?? 0 > 0
+                }
+                #expect(lagSeconds, "no lag in seconds while the backlog waits")
                 var highest = 0.0
                 let drained = try await eventually(timeout: .seconds(300), every: .milliseconds(500)) {
                     highest = max(highest, try await autoscaler.metric("autoscaler_replicas", group: group) ?? 0)

@@ -53,7 +53,7 @@ public final class LagReader: Sendable {
         } catch {
             logger.warning("cannot read exact log ends; lag may read low by one batch", metadata: ["group": "\(group)", "error": "\(error)"])
         }
-        let members = await describe(group, timeout: timeout).map(\.members.count)
+        let members = await describe(group, timeout: timeout).flatMap(Self.memberCount)
         let offsets = partitions.compactMap { partition -> PartitionOffsets? in
             guard let marks = watermarks[partition] else { return nil }
             return PartitionOffsets(
@@ -71,8 +71,17 @@ public final class LagReader: Sendable {
         await describe(group, timeout: timeout).map { $0.state == .stable }
     }
 
-    /// The group's description, or `nil` when the broker cannot give one: some brokers (the local Tansu
-    /// among them) answer DescribeGroups with an unknown state and no members whatever the group does.
+    /// The members of a described group, or `nil` when the description cannot tell: the local broker
+    /// (Tansu) lists no members even for a stable group.
+    static func memberCount(_ description: KafkaGroupDescription) -> Int? {
+        switch description.state {
+        case .empty, .dead: description.members.count
+        default: description.members.isEmpty ? nil : description.members.count
+        }
+    }
+
+    /// The group's description, or `nil` when the broker cannot give one: the local broker (Tansu) answers
+    /// with an unknown state while a group forms.
     private func describe(_ group: String, timeout: Duration) async -> KafkaGroupDescription? {
         do {
             let description = try await admin.describeGroup(group, timeout: timeout)
