@@ -17,8 +17,9 @@ enum ServiceBootstrap {
     private static let once: Void = {
         lineBufferedOutput()
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let json = ProcessInfo.processInfo.environment["LOG_FORMAT"] == "json"
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
@@ -26,6 +27,8 @@ enum ServiceBootstrap {
         // Batch sizes are counts, not seconds: buckets up to the collector's largest batches.
         factory.valueHistogramBuckets["collector_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000]
         factory.valueHistogramBuckets["publisher_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 5_000]
+        // End-to-end delays run from tens of milliseconds (caught up) to minutes (a backlog draining).
+        factory.valueHistogramBuckets["collector_event_delay_seconds"] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1_800, 3_600]
         MetricsSystem.bootstrap(factory)
     }()
 
@@ -35,7 +38,8 @@ enum ServiceBootstrap {
         setvbuf(stdout, nil, _IOLBF, 0)
     }
 
-    /// Bootstraps logging (level from `LOG_LEVEL`, default info) and metrics, once per process.
+    /// Bootstraps logging (level from `LOG_LEVEL`, default info; one JSON object per line with
+    /// `LOG_FORMAT=json`) and metrics, once per process.
     static func start() {
         _ = once
     }

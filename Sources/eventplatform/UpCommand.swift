@@ -62,7 +62,8 @@ struct UpCommand: AsyncParsableCommand {
         let gatewayURL = "http://127.0.0.1:\(gatewayConfiguration.port)"
         let welcome = Welcome(
             gatewayURL: gatewayURL, reporterURL: "http://127.0.0.1:\(reporterConfiguration.port)",
-            autoscalerURL: "http://127.0.0.1:\(try autoscaler.resolvedPort())", collectorPortBase: portBase, databaseURL: database)
+            autoscalerURL: "http://127.0.0.1:\(try autoscaler.resolvedPort())",
+            prometheusURL: ProcessInfo.processInfo.environment["PROMETHEUS_URL"], collectorPortBase: portBase, databaseURL: database)
         var plan = try load.plan()
         plan.client = GatewayLoadClient(baseURL: URL(string: gatewayURL)!, mode: plan.client.mode)
         let traffic = TrafficService(plan: noTraffic ? nil : plan, brokers: brokers, topics: kafka.topics, welcome: welcome)

@@ -3,6 +3,8 @@ struct Welcome: Sendable {
     var gatewayURL: String
     var reporterURL: String
     var autoscalerURL: String
+    /// The local Prometheus that `scripts/infra.sh` runs, if any.
+    var prometheusURL: String?
     var collectorPortBase: Int
     var databaseURL: String
 
@@ -10,6 +12,17 @@ struct Welcome: Sendable {
         let collectors = collectorPortBase == 0
             ? "free ports (see the log lines)"
             : "http://127.0.0.1:\(collectorPortBase)/metrics (facebook), :\(collectorPortBase + 1) (tiktok), :\(collectorPortBase + 2) (app); more instances on free ports"
+        let prometheus = prometheusURL.map { url in
+            """
+              prometheus  \(url)   (alerts: /alerts; Grafana dashboards in dashboards/, see docs/observability.md)
+
+            Queries worth trying in Prometheus (\(url)/graph):
+              sum by (source) (rate(gateway_events_accepted_total[1m]))
+              histogram_quantile(0.95, sum by (le) (rate(collector_event_delay_seconds_bucket[1m])))
+              sum by (group) (kafka_consumergroup_lag_total)
+
+            """
+        } ?? ""
         Swift.print("""
 
         eventplatform is up
@@ -18,7 +31,7 @@ struct Welcome: Sendable {
           autoscaler  \(autoscalerURL)/metrics   (lag, lag seconds, group status, desired and running collectors per group)
           collectors  \(collectors)
           database    \(databaseURL)
-
+        \(prometheus)
         Reports over the sample traffic (its events fall in December 2025):
           curl -s '\(reporterURL)/reports/events?from=2025-12-01&to=2025-12-31&groupBy=source'
           curl -s '\(reporterURL)/reports/revenue?from=2025-12-01&to=2025-12-31&groupBy=source'

@@ -57,6 +57,10 @@ import Testing
             #expect(replay.counterTotal(label: "collector_events_duplicate_total") == 1_200)
             #expect(try metrics.expectRecorder("collector_batch_size").values.reduce(0, +) == 1_200)
             #expect(try metrics.expectTimer("collector_batch_duration_seconds").values.count > 0)
+            // One end-to-end delay per record handled, each from its Kafka timestamp, in seconds.
+            let delays = try metrics.expectRecorder("collector_event_delay_seconds", [("source", "facebook")]).values
+            #expect(delays.count == 1_200)
+            #expect(delays.allSatisfy { $0 >= 0 && $0 < 600 })
         }
     }
 

@@ -1,4 +1,5 @@
 internal import EventModel
+internal import Foundation
 internal import Kafka
 internal import Logging
 internal import Postgres
@@ -262,6 +263,10 @@ struct CollectorLoop {
         metrics.duplicates.increment(by: result.duplicates)
         metrics.batchSize.record(records.count)
         metrics.batchDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        let storedAt = Date().timeIntervalSince1970 * 1000
+        for record in records {
+            if let produced = record.timestampMilliseconds { metrics.eventDelay.record(max(0, storedAt - Double(produced)) / 1000) }
+        }
         logger.debug("stored a batch", metadata: [
             "batch.records": "\(records.count)", "batch.inserted": "\(result.inserted)",
             "batch.duplicates": "\(result.duplicates)", "batch.already_stored": "\(result.alreadyStored)",

@@ -13,6 +13,9 @@ struct CollectorMetrics: Sendable {
     let batchSize: Recorder
     /// From a batch being taken in hand (decoding) to its offsets committed.
     let batchDuration: Metrics.Timer
+    /// Per event handled, seconds from the Kafka record's timestamp (when the gateway or publisher
+    /// produced it) to its batch being committed: the end-to-end delay a dashboard shows.
+    let eventDelay: Recorder
 
     init(source: EventSource) {
         let dimensions = [("source", source.rawValue)]
@@ -21,5 +24,6 @@ struct CollectorMetrics: Sendable {
         deadLettered = Counter(label: "collector_events_dead_lettered_total", dimensions: dimensions)
         batchSize = Recorder(label: "collector_batch_size", aggregate: true)
         batchDuration = Metrics.Timer(label: "collector_batch_duration_seconds")
+        eventDelay = Recorder(label: "collector_event_delay_seconds", dimensions: dimensions, aggregate: true)
     }
 }
