@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The project's test command: installs what is missing, starts the local PostgreSQL and broker,
-# runs the whole Swift test suite against them, stops them, and exits with the tests' status.
-# Extra arguments go to `swift test` (e.g. scripts/test.sh --filter KafkaTests).
+# The project's test command: installs what is missing, starts the local infrastructure (PostgreSQL,
+# broker, Prometheus), runs the whole Swift test suite against it, then the operations checks (alert
+# rules and dashboards against the live platform: scripts/check-observability.sh; Dockerfile, compose
+# and Helm chart offline: scripts/check-deploy.sh), stops the infrastructure, and fails if any part failed.
+# Extra arguments go to `swift test` and skip the operations checks (e.g. scripts/test.sh --filter KafkaTests).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_ROOT"
 
@@ -14,6 +16,16 @@ source "$ENV_FILE"
 set +e
 swift build --build-tests && swift test --skip-build "$@"
 status=$?
-set -e
 log "swift test exited with $status"
+if [ $# -eq 0 ]; then
+  "$PROJECT_ROOT/scripts/check-observability.sh"
+  observability=$?
+  log "check-observability.sh exited with $observability"
+  "$PROJECT_ROOT/scripts/check-deploy.sh"
+  deploy=$?
+  log "check-deploy.sh exited with $deploy"
+  [ $status -eq 0 ] && [ $observability -ne 0 ] && status=$observability
+  [ $status -eq 0 ] && [ $deploy -ne 0 ] && status=$deploy
+fi
+set -e
 exit $status
