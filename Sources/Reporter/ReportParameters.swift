@@ -45,7 +45,7 @@ public struct ReportParameters: Sendable, Hashable {
         to = try Self.instant(toText, parameter: .to, bareDateMeansEnd: true)
         guard from < to else { throw Self.invalid("from must be before to") }
         for (parameter, instant) in [(ReportParameter.from, from), (.to, to)] {
-            // Whole seconds (contract section 5): a fraction would not survive the round trip to PostgreSQL exactly.
+            // Ranges are exact to the second; a fraction is more likely a client bug than a wish for milliseconds.
             guard instant.timeIntervalSince1970.rounded(.down) == instant.timeIntervalSince1970 else {
                 throw Self.invalid("\(parameter.rawValue) must be a whole second, not a fraction of one")
             }

@@ -245,9 +245,9 @@ extension Migration {
     /// their users with the whole days' counters exactly (README, Reports).
     ///
     /// - `age_bucket(age)`, `follower_bucket(followers)`: ``AgeBucket`` and ``FollowerBucket``.
-    /// - `user_history_values_between(history, from_day, to_day)`: the (dimension, value) entries of a
-    ///   stored ``UserHistory`` with an active day in [from_day, to_day): which of a user's values the
-    ///   counters of those days already count. It reads the history format ``UserHistory`` writes; a change
+    /// - `user_history_values_between(history, from_day, to_day, dimensions)`: the (dimension, value)
+    ///   entries of `dimensions` in a stored ``UserHistory`` with an active day in [from_day, to_day): which
+    ///   of a user's values the counters of those days already count. It reads the history format ``UserHistory`` writes; a change
     ///   of that format needs a new version of this function (`CollectorTests` compares the two).
     ///
     /// Plain SQL functions, not `STRICT`, so that PostgreSQL inlines them into the reporter's queries.
@@ -265,14 +265,15 @@ extension Migration {
         $$;
 
         -- An entry is [dimension, value, first day (days since 1970-01-01), "0110…" (a character per day)]:
-        -- the days wanted are the characters from (from_day - first day) to (to_day - first day), clamped.
-        CREATE FUNCTION user_history_values_between(history text, from_day date, to_day date)
+        -- the days wanted are to_day - from_day characters from (from_day - first day), clamped to the
+        -- string. Entries of other dimensions are skipped before their days are looked at.
+        CREATE FUNCTION user_history_values_between(history text, from_day date, to_day date, dimensions text[])
         RETURNS TABLE (dimension text, value text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             SELECT entry ->> 0, entry ->> 1
             FROM json_array_elements(history::json) AS entry
-            CROSS JOIN LATERAL (SELECT greatest(from_day - date '1970-01-01' - (entry ->> 2)::integer, 0) AS first_bit,
-                                       to_day - date '1970-01-01' - (entry ->> 2)::integer AS end_bit) AS wanted
-            WHERE position('1' IN substr(entry ->> 3, first_bit + 1, greatest(end_bit - first_bit, 0))) > 0
+            CROSS JOIN LATERAL (SELECT from_day - date '1970-01-01' - (entry ->> 2)::integer AS first_bit) AS wanted
+            WHERE entry ->> 0 = ANY(dimensions)
+              AND position('1' IN substr(entry ->> 3, greatest(first_bit, 0) + 1, greatest(to_day - from_day + least(first_bit, 0), 0))) > 0
         $$;
         """)
 

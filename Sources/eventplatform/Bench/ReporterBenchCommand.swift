@@ -18,7 +18,7 @@ import ServiceSupport
 struct ReporterBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reporter",
-        abstract: "p50/p99 per report route with concurrent clients over N stored events; baseline: the same reports in SQL over the raw events.",
+        abstract: "p50/p99 per report route with concurrent clients over N stored events, over whole days and a ragged range; baseline: the same reports in SQL over the raw events.",
         discussion: """
         Loads the events through the collector's BatchWriter into the database `eventplatform_bench_reporter` on \
         DATABASE_URL's server (kept between runs: a later run with the same --events and --users reuses it).
