@@ -116,7 +116,7 @@ enum ReportAnswer {
         var tiktok: TikTok?
         var app: App?
 
-        /// How many countries and cities the answer lists.
+        /// How many countries, cities and app devices the answer lists.
         static let topCount = 10
         static let ageOrder = ["under-13", "13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
         static let followerOrder = ["0-999", "1k-10k", "10k-100k", "100k-1M", "1M+"]
