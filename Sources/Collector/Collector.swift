@@ -113,6 +113,7 @@ public struct Collector: Service {
             configuration: configuration,
             consumer: consumer,
             writer: BatchWriter(client: client, groupID: configuration.groupID, partitions: partitions),
+            marks: CompletenessMarks(client: client, groupID: configuration.groupID),
             partitions: partitions,
             deadLetters: deadLetters,
             rebalances: rebalances,

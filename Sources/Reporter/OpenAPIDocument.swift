@@ -7,10 +7,14 @@ enum OpenAPIDocument {
           title: eventplatform reports API
           version: 1.0.0
           description: >-
-            Reports over the aggregates the collectors keep (platform contract, section 5). Times are UTC;
-            `from` is inclusive, `to` exclusive as a date-time and inclusive as a bare date. Ranges must fall
-            on whole hours (/reports/events, /reports/revenue) or whole days (the others), the steps the
-            aggregates are kept in. Bad parameters answer 400 with {"error": "..."} naming the parameter.
+            Reports over the events the collectors store (platform contract, section 5). Times are UTC;
+            `from` is inclusive, `to` exclusive as a date-time and inclusive as a bare date. Any range to the
+            second is answered exactly: its whole hours (/reports/events, /reports/revenue) or whole UTC days
+            (the others) from the aggregates, the parts of an hour or day at its edges from the raw events,
+            and distinct users as the union of both. Every answer has a Data-As-Of header (and object answers
+            a data_as_of field): the time up to which every collector group has stored what Kafka held; it is
+            absent while a collector has not marked all its partitions yet. Bad parameters answer 400 with
+            {"error": "..."} naming the parameter.
         paths:
           /reports/events:
             get:
@@ -25,6 +29,7 @@ enum OpenAPIDocument {
               responses:
                 '200':
                   description: '{"total": 12, "groups": [{"key": "facebook", "count": 7}]}; groups only with groupBy, null key for events without the field.'
+                  headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/EventCounts'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
           /reports/revenue:
@@ -39,6 +44,7 @@ enum OpenAPIDocument {
               responses:
                 '200':
                   description: Revenue of the range.
+                  headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/Revenue'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
           /reports/funnel:
@@ -51,23 +57,25 @@ enum OpenAPIDocument {
               responses:
                 '200':
                   description: The funnel of the range.
+                  headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/Funnel'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
           /reports/demographics:
             get:
-              summary: Distinct active users by demographic field (Facebook age, gender, top countries and cities; TikTok followers, device, top countries).
+              summary: Distinct active users by demographic field (Facebook age, gender, top countries and cities; TikTok followers, device, top countries; app top countries and devices).
               parameters:
                 - $ref: '#/components/parameters/from'
                 - $ref: '#/components/parameters/to'
-                - {name: source, in: query, description: facebook or tiktok (app events carry no demographics), schema: {type: string, enum: [facebook, tiktok]}}
+                - {name: source, in: query, description: 'one source; without it, every source', schema: {type: string, enum: [facebook, tiktok, app]}}
               responses:
                 '200':
-                  description: 'Per source: users, and lists of {"key", "users"}; buckets in natural order, top 10 countries and cities by users.'
+                  description: 'Per source (every source without the source parameter): users, and lists of {"key", "users"}; buckets in natural order, top 10 countries, cities and app devices by users.'
+                  headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/Demographics'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
           /stats/dau:
             get:
-              summary: Distinct users per UTC day with activity.
+              summary: Distinct users per UTC day with activity (a day the range covers in part counts the users of that part).
               parameters:
                 - $ref: '#/components/parameters/from'
                 - $ref: '#/components/parameters/to'
@@ -75,6 +83,7 @@ enum OpenAPIDocument {
               responses:
                 '200':
                   description: '[{"date": "2025-01-01", "unique_users": 1523}]'
+                  headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content:
                     application/json:
                       schema:
@@ -95,6 +104,7 @@ enum OpenAPIDocument {
               responses:
                 '200':
                   description: '[{"event_type": "page_view", "count": 15234}]'
+                  headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content:
                     application/json:
                       schema:
@@ -113,6 +123,7 @@ enum OpenAPIDocument {
               responses:
                 '200':
                   description: '[{"cohort_week": "2025-01-06", "week_0": 1000, "week_1": 45.5}]: week_0 the cohort size, week_k the percent (one decimal) active k weeks later, 0 for weeks not yet in the data.'
+                  headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content:
                     application/json:
                       schema:
@@ -143,9 +154,9 @@ enum OpenAPIDocument {
         components:
           parameters:
             from:
-              {name: from, in: query, required: true, description: 'Inclusive start: 2025-01-31 or 2025-01-31T10:00:00Z.', schema: {type: string}}
+              {name: from, in: query, required: true, description: 'Inclusive start: 2025-01-31 or a date-time to the second with a zone, e.g. 2025-01-31T06:30:00Z or 2025-01-31T08:30:00+02:00 (+ percent-encoded as %2B).', schema: {type: string}}
             to:
-              {name: to, in: query, required: true, description: 'End: a bare date is inclusive, a date-time exclusive.', schema: {type: string}}
+              {name: to, in: query, required: true, description: 'End: a bare date is inclusive, a date-time (to the second) exclusive.', schema: {type: string}}
             source:
               {name: source, in: query, schema: {type: string, enum: [facebook, tiktok, app]}}
             segment:
@@ -153,6 +164,10 @@ enum OpenAPIDocument {
               in: query
               description: 'field:value, field one of source, event_type, country, device (properties.country:UA = country:UA).'
               schema: {type: string, pattern: '^(properties\\.)?(source|event_type|country|device):.+$'}
+          headers:
+            DataAsOf:
+              description: 'Up to when every collector group had stored what Kafka held, e.g. 2025-03-12T18:00:05Z; absent while unknown.'
+              schema: {type: string, format: date-time}
           responses:
             BadRequest:
               description: A bad parameter, named in the message.
@@ -167,6 +182,7 @@ enum OpenAPIDocument {
               required: [total]
               properties:
                 total: {type: integer}
+                data_as_of: {$ref: '#/components/schemas/DataAsOf'}
                 groups:
                   type: array
                   items:
@@ -179,6 +195,7 @@ enum OpenAPIDocument {
               properties:
                 total_revenue: {type: string, description: exact decimal}
                 purchases: {type: integer}
+                data_as_of: {$ref: '#/components/schemas/DataAsOf'}
                 groups:
                   type: array
                   items:
@@ -192,6 +209,7 @@ enum OpenAPIDocument {
                 top: {$ref: '#/components/schemas/Stage'}
                 bottom: {$ref: '#/components/schemas/Stage'}
                 conversion_rate: {type: number, description: 'Percent of top users who reached the bottom, one decimal.'}
+                data_as_of: {$ref: '#/components/schemas/DataAsOf'}
             Shares:
               type: array
               items:
@@ -218,6 +236,18 @@ enum OpenAPIDocument {
                     followers: {$ref: '#/components/schemas/Shares'}
                     device: {$ref: '#/components/schemas/Shares'}
                     top_countries: {$ref: '#/components/schemas/Shares'}
+                app:
+                  type: object
+                  required: [users, top_countries, top_devices]
+                  properties:
+                    users: {type: integer}
+                    top_countries: {$ref: '#/components/schemas/Shares'}
+                    top_devices: {$ref: '#/components/schemas/Shares'}
+                data_as_of: {$ref: '#/components/schemas/DataAsOf'}
+            DataAsOf:
+              type: string
+              format: date-time
+              description: 'Up to when every collector group had stored what Kafka held (as the Data-As-Of header); absent while unknown.'
             Stage:
               type: object
               required: [users, events]

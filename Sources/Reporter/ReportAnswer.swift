@@ -107,14 +107,16 @@ enum ReportAnswer {
         }
     }
 
-    /// `/reports/demographics`: per source (only the one asked for with `source`), its active users
-    /// and their distribution; buckets in their natural order, top countries and cities by users (ties
-    /// by name), at most ``topCount`` each. Users whose events lack a field are left out of its list.
+    /// `/reports/demographics`: per source (every source, or only the one asked for with `source`), its
+    /// active users and their distribution; buckets in their natural order, top values by users (ties by
+    /// name), at most ``topCount`` each. Users whose events lack a field are left out of its list. App
+    /// devices are free text like countries, so they are a top list too.
     struct Demographics: Encodable {
         var facebook: Facebook?
         var tiktok: TikTok?
+        var app: App?
 
-        /// How many countries and cities the answer lists.
+        /// How many countries, cities and app devices the answer lists.
         static let topCount = 10
         static let ageOrder = ["under-13", "13-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
         static let followerOrder = ["0-999", "1k-10k", "10k-100k", "100k-1M", "1M+"]
@@ -145,6 +147,14 @@ enum ReportAnswer {
             enum CodingKeys: String, CodingKey { case users, followers, device, topCountries = "top_countries" }
         }
 
+        struct App: Encodable {
+            var users: Int
+            var topCountries: [Share]
+            var topDevices: [Share]
+
+            enum CodingKeys: String, CodingKey { case users, topCountries = "top_countries", topDevices = "top_devices" }
+        }
+
         init(_ counts: [DemographicCount], source: EventSource?) {
             func shares(_ source: String, _ dimension: String) -> [Share] {
                 counts.compactMap { count in
@@ -161,7 +171,7 @@ enum ReportAnswer {
             func top(_ shares: [Share]) -> [Share] {
                 Array(shares.sorted { ($1.users, $0.key) < ($0.users, $1.key) }.prefix(Self.topCount))
             }
-            if source != .tiktok {
+            if source == nil || source == .facebook {
                 facebook = Facebook(
                     users: users("facebook"),
                     age: ordered(shares("facebook", "age"), by: Self.ageOrder),
@@ -169,12 +179,15 @@ enum ReportAnswer {
                     topCountries: top(shares("facebook", "country")),
                     topCities: top(shares("facebook", "city")))
             }
-            if source != .facebook {
+            if source == nil || source == .tiktok {
                 tiktok = TikTok(
                     users: users("tiktok"),
                     followers: ordered(shares("tiktok", "followers"), by: Self.followerOrder),
                     device: ordered(shares("tiktok", "device"), by: []),
                     topCountries: top(shares("tiktok", "country")))
+            }
+            if source == nil || source == .app {
+                app = App(users: users("app"), topCountries: top(shares("app", "country")), topDevices: top(shares("app", "device")))
             }
         }
     }
@@ -201,14 +214,38 @@ enum ReportAnswer {
     }
 
     /// `value` as the answer to `request`: CSV when the client accepts `text/csv` (and not JSON first),
-    /// JSON otherwise.
-    static func rendered(_ value: some Encodable & CSVTable, to request: Request) throws -> RenderedReport {
+    /// JSON otherwise; `dataAsOf` (``dataAsOfText(_:)``) goes into the `Data-As-Of` header.
+    static func rendered(_ value: some Encodable & CSVTable, to request: Request, dataAsOf: String?) throws -> RenderedReport {
         if prefersCSV(request.headers[.accept] ?? "") {
-            return RenderedReport(contentType: "text/csv; charset=utf-8", body: ByteBuffer(string: CSV.text(value.csvRows)))
+            return RenderedReport(contentType: "text/csv; charset=utf-8", body: ByteBuffer(string: CSV.text(value.csvRows)), dataAsOf: dataAsOf)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        return RenderedReport(contentType: "application/json", body: ByteBuffer(bytes: try encoder.encode(value)))
+        return RenderedReport(contentType: "application/json", body: ByteBuffer(bytes: try encoder.encode(value)), dataAsOf: dataAsOf)
+    }
+
+    /// `2025-03-12T18:00:05Z`: the freshness to the second, rounded down so that it never claims more.
+    static func dataAsOfText(_ date: Date?) -> String? {
+        guard let date else { return nil }
+        return Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(.iso8601)
+    }
+
+    /// An object answer (events, revenue, funnel, demographics) with its freshness as a `data_as_of` field
+    /// beside its own, when known. The array answers (DAU, top events, retention) keep the contract's bare
+    /// arrays and carry it in the `Data-As-Of` header only.
+    struct Stamped<Answer: Encodable & CSVTable>: Encodable, CSVTable {
+        var answer: Answer
+        var dataAsOf: String?
+
+        func encode(to encoder: any Encoder) throws {
+            try answer.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encodeIfPresent(dataAsOf, forKey: .dataAsOf)
+        }
+
+        enum CodingKeys: String, CodingKey { case dataAsOf = "data_as_of" }
+
+        var csvRows: [[String]] { answer.csvRows }
     }
 }
 
@@ -257,6 +294,12 @@ extension ReportAnswer.Demographics: CSVTable {
             rows.append(["tiktok", "users", "", String(tiktok.users)])
             for (dimension, shares) in [("followers", tiktok.followers), ("device", tiktok.device), ("country", tiktok.topCountries)] {
                 rows += shares.map { ["tiktok", dimension, $0.key, String($0.users)] }
+            }
+        }
+        if let app {
+            rows.append(["app", "users", "", String(app.users)])
+            for (dimension, shares) in [("country", app.topCountries), ("device", app.topDevices)] {
+                rows += shares.map { ["app", dimension, $0.key, String($0.users)] }
             }
         }
         return rows

@@ -124,4 +124,6 @@ final class ReportCache: Sendable {
 struct RenderedReport: Sendable {
     var contentType: String
     var body: ByteBuffer
+    /// The answer's `Data-As-Of` header: up to when the data it was computed from is complete.
+    var dataAsOf: String?
 }

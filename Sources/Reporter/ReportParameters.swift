@@ -17,12 +17,11 @@ public struct ReportParameters: Sendable, Hashable {
     public var limit: Int = ReportParameters.defaultLimit
     public var segment: Segment?
 
-    /// The range's first UTC day, `YYYY-MM-DD`: the distinct-user reports count whole days.
-    public var firstDay: String { Self.dayText(from) }
-    /// The UTC day on which the range ends (exclusive), `YYYY-MM-DD`.
-    public var endDay: String { Self.dayText(to) }
+    /// `from`..<`to` split into the whole buckets of the aggregate the route reads and the ragged edges.
+    public var range: ReportRange
 
-    private static func dayText(_ date: Date) -> String {
+    /// The UTC day of `date`, `YYYY-MM-DD`.
+    static func dayText(_ date: Date) -> String {
         let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
         return UTCCalendar.dateText(ofDay: UTCCalendar.day(ofMicroseconds: microseconds))
     }
@@ -46,17 +45,14 @@ public struct ReportParameters: Sendable, Hashable {
         to = try Self.instant(toText, parameter: .to, bareDateMeansEnd: true)
         guard from < to else { throw Self.invalid("from must be before to") }
         for (parameter, instant) in [(ReportParameter.from, from), (.to, to)] {
-            let seconds = Int64(instant.timeIntervalSince1970)
-            guard Double(seconds) == instant.timeIntervalSince1970, seconds % route.granularity.seconds == 0 else {
-                throw Self.invalid(
-                    "\(parameter.rawValue) must fall on a whole \(route.granularity.name) for \(route.path): its data is kept per \(route.granularity.name)")
+            // Ranges are exact to the second; a fraction is more likely a client bug than a wish for milliseconds.
+            guard instant.timeIntervalSince1970.rounded(.down) == instant.timeIntervalSince1970 else {
+                throw Self.invalid("\(parameter.rawValue) must be a whole second, not a fraction of one")
             }
         }
+        range = ReportRange(from: from, to: to, bucketSeconds: route.granularity.seconds)
 
         if let text = values[.source] { source = try Self.source(text, parameter: .source) }
-        if route == .demographics, source == .app {
-            throw Self.invalid("source 'app' has no demographics; expected facebook or tiktok")
-        }
         if let text = values[.funnelStage] {
             guard let stage = FunnelStage(rawValue: text) else {
                 throw Self.invalid("unknown funnelStage '\(text)'; expected top or bottom")

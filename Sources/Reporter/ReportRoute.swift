@@ -46,8 +46,8 @@ public enum ReportRoute: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The finest time step of the aggregate the route reads: `from` and `to` must fall on it, since
-    /// an answer for a part of an hour or day cannot be read from the aggregates exactly.
+    /// The time step of the aggregate the route reads: the whole steps of a range are read from it, the
+    /// parts of a step at its edges from the raw events (``ReportRange``).
     var granularity: TimeGranularity {
         switch self {
         case .events, .revenue: .hour
@@ -76,13 +76,6 @@ enum TimeGranularity: Sendable {
         switch self {
         case .hour: 3_600
         case .day: 86_400
-        }
-    }
-
-    var name: String {
-        switch self {
-        case .hour: "hour"
-        case .day: "day (00:00 UTC)"
         }
     }
 }

@@ -1,7 +1,10 @@
+import EventModel
+public import Foundation
 public import Postgres
 
-/// Reads the reports from the aggregate tables the collectors keep (never the raw events), with
-/// every client value a bind parameter. Each method is one statement.
+/// Reads the reports from the aggregate tables the collectors keep, and the ragged edges of a range that
+/// does not fall on the aggregates' buckets from the raw events of those edges only, with every client value
+/// a bind parameter. Each method is one statement, so that an answer is read from one snapshot.
 public struct ReportStore: Sendable {
     public let client: PostgresClient
 
@@ -12,20 +15,26 @@ public struct ReportStore: Sendable {
     /// `/reports/events`: the event count of the range and, with `groupBy`, per group.
     public func eventCounts(_ parameters: ReportParameters) async throws -> GroupedReport<Int> {
         let key = switch parameters.groupBy {
-        case .hour: #"to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"')"#
-        case .day: "to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .hour: #"to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"')"#
+        case .day: "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
         case .source: "source"
         case .eventType: "event_type"
         case .funnelStage: "funnel_stage"
         case .campaignId, nil: "NULL::text"
         }
-        // ROLLUP adds the total as the row where grouping(key) is 1, also when no row matched.
+        let range = parameters.range
+        // ROLLUP adds the total as the row where grouping(key) is 1, also when no row matched. The filters
+        // are pushed down into both arms of the UNION ALL.
         let rows = try await client.query("""
             SELECT key, grouping(key) AS is_total, coalesce(sum(events), 0)::bigint AS count
             FROM (
-                SELECT \(unescaped: key) AS key, events FROM event_counts_hourly
-                WHERE hour >= \(parameters.from) AND hour < \(parameters.to)
-                  AND (\(parameters.source?.rawValue)::text IS NULL OR source = \(parameters.source?.rawValue))
+                SELECT \(unescaped: key) AS key, events FROM (
+                    SELECT hour AS at, source, funnel_stage, event_type, events FROM event_counts_hourly
+                    WHERE hour >= \(range.whole.lowerBound) AND hour < \(range.whole.upperBound)
+                    UNION ALL
+                    SELECT occurred_at, source, funnel_stage, event_type, 1 FROM events WHERE \(edgesOf: range)
+                ) counted
+                WHERE (\(parameters.source?.rawValue)::text IS NULL OR source = \(parameters.source?.rawValue))
                   AND (\(parameters.funnelStage?.rawValue)::text IS NULL OR funnel_stage = \(parameters.funnelStage?.rawValue))
                   AND (\(parameters.eventType)::text IS NULL OR event_type = \(parameters.eventType))
             ) matching
@@ -38,18 +47,23 @@ public struct ReportStore: Sendable {
     /// range and, with `groupBy`, per group.
     public func revenue(_ parameters: ReportParameters) async throws -> GroupedReport<Revenue> {
         let key = switch parameters.groupBy {
-        case .day: "to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+        case .day: "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
         case .source: "source"
         case .campaignId: "campaign_id"
         case .hour, .eventType, .funnelStage, nil: "NULL::text"
         }
+        let range = parameters.range
         let rows = try await client.query("""
             SELECT key, grouping(key) AS is_total, coalesce(sum(revenue), 0)::text AS revenue,
                    coalesce(sum(purchases), 0)::bigint AS purchases
             FROM (
-                SELECT \(unescaped: key) AS key, revenue, purchases FROM revenue_hourly
-                WHERE hour >= \(parameters.from) AND hour < \(parameters.to)
-                  AND (\(parameters.source?.rawValue)::text IS NULL OR source = \(parameters.source?.rawValue))
+                SELECT \(unescaped: key) AS key, revenue, purchases FROM (
+                    SELECT hour AS at, source, campaign_id, revenue, purchases FROM revenue_hourly
+                    WHERE hour >= \(range.whole.lowerBound) AND hour < \(range.whole.upperBound)
+                    UNION ALL
+                    SELECT occurred_at, source, campaign_id, amount, 1 FROM events WHERE amount IS NOT NULL AND \(edgesOf: range)
+                ) counted
+                WHERE (\(parameters.source?.rawValue)::text IS NULL OR source = \(parameters.source?.rawValue))
                   AND (\(parameters.campaignId)::text IS NULL OR campaign_id = \(parameters.campaignId))
             ) matching
             GROUP BY ROLLUP (key) ORDER BY is_total DESC, key NULLS LAST
@@ -59,32 +73,46 @@ public struct ReportStore: Sendable {
         }
     }
 
-    /// `/stats/dau`: distinct users (source, user id) per UTC day that had activity, in the segment: the
-    /// day's user counters of the segment's dimension (a `source` segment is the `users` dimension of
-    /// that source).
+    /// `/stats/dau`: distinct users (source, user id) per UTC day that had activity, in the segment: for
+    /// whole days the day's user counters of the segment's dimension (a `source` segment is the `users`
+    /// dimension of that source), for the days the range covers in part the users of its events that day.
     public func dailyActiveUsers(_ parameters: ReportParameters) async throws -> [ReportGroup<Int>] {
         let (dimension, value, source) = switch parameters.segment?.field {
         case nil: ("users", "", nil as String?)
         case .source?: ("users", "", parameters.segment?.value)
         case let field?: (field.rawValue, parameters.segment?.value ?? "", nil)
         }
+        let range = parameters.range
         let rows = try await client.query("""
             SELECT day::text AS date, sum(users)::bigint AS users
             FROM user_value_counts
             WHERE dimension = \(dimension) AND value = \(value) AND (\(source)::text IS NULL OR source = \(source))
-              AND day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date
-            GROUP BY day HAVING sum(users) > 0 ORDER BY day
+              AND day >= \(range.wholeFirstDay)::date AND day < \(range.wholeEndDay)::date
+            GROUP BY day HAVING sum(users) > 0
+            UNION ALL
+            -- DISTINCT rows, then a count: hashed, about three times faster than count(DISTINCT (source, user_id)).
+            SELECT day, count(*) FROM (
+                SELECT DISTINCT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, source, user_id FROM events
+                WHERE \(edgesOf: range) AND \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
+            ) AS edge_users
+            GROUP BY day
+            ORDER BY 1
             """)
         return try rows.map { ReportGroup(key: try $0.decode(String.self, column: "date"), value: try $0.decode(Int.self, column: "users")) }
     }
 
     /// `/stats/top-events`: the most frequent event types in the segment, most frequent first (ties by name).
     public func topEvents(_ parameters: ReportParameters) async throws -> [ReportGroup<Int>] {
+        let range = parameters.range
         let rows = try await client.query("""
             SELECT event_type, sum(events)::bigint AS count
-            FROM event_counts_daily
-            WHERE day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date
-              AND \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
+            FROM (
+                SELECT source, event_type, country, device, events FROM event_counts_daily
+                WHERE day >= \(range.wholeFirstDay)::date AND day < \(range.wholeEndDay)::date
+                UNION ALL
+                SELECT source, event_type, country, device, 1 FROM events WHERE \(edgesOf: range)
+            ) counted
+            WHERE \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
             GROUP BY event_type ORDER BY count DESC, event_type LIMIT \(parameters.limit)
             """)
         return try rows.map { ReportGroup(key: try $0.decode(String.self, column: "event_type"), value: try $0.decode(Int.self, column: "count")) }
@@ -94,25 +122,28 @@ public struct ReportStore: Sendable {
     /// who also reached the bottom, in percent with one decimal.
     public func funnel(_ parameters: ReportParameters) async throws -> Funnel {
         let source = parameters.source?.rawValue
+        // Every social event has a stage, app events none: the funnel's users are the social sources'.
+        let sources: [EventSource] = [.facebook, .tiktok].filter { parameters.source == nil || parameters.source == $0 }
+        let range = parameters.range
         let row = try await client.query("""
             WITH users AS (
                 SELECT coalesce(sum(users) FILTER (WHERE value = 'top'), 0) AS top_users,
                        coalesce(sum(users) FILTER (WHERE value = 'bottom'), 0) AS bottom_users,
                        coalesce(sum(users) FILTER (WHERE dimension = 'users'), 0) AS social_users
-                FROM user_value_counts
-                WHERE (dimension = 'stage' OR dimension = 'users' AND source IN ('facebook', 'tiktok'))
-                  AND (\(source)::text IS NULL OR source = \(source))
-                  AND day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date AND previous_day < \(parameters.firstDay)::date
+                FROM (\(activeUsersIn: range, dimensions: ["stage", "users"], sources: sources)) AS active
             ), counts AS (
-                -- Users with both stages: top + bottom - users with either (every social event has a stage,
-                -- app events none, so those are the social sources' users).
+                -- Users with both stages: top + bottom - users with either (the social sources' users).
                 SELECT top_users, bottom_users, top_users + bottom_users - social_users AS converted FROM users
             ), stage_events AS (
                 SELECT coalesce(sum(events) FILTER (WHERE funnel_stage = 'top'), 0)::bigint AS top_events,
                        coalesce(sum(events) FILTER (WHERE funnel_stage = 'bottom'), 0)::bigint AS bottom_events
-                FROM event_counts_daily
-                WHERE day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date
-                  AND (\(source)::text IS NULL OR source = \(source))
+                FROM (
+                    SELECT source, funnel_stage, events FROM event_counts_daily
+                    WHERE day >= \(range.wholeFirstDay)::date AND day < \(range.wholeEndDay)::date
+                    UNION ALL
+                    SELECT source, funnel_stage, 1 FROM events WHERE \(edgesOf: range)
+                ) counted
+                WHERE \(source)::text IS NULL OR source = \(source)
             )
             SELECT top_users, bottom_users, top_events, bottom_events,
                    CASE WHEN top_users = 0 THEN '0.0' ELSE round(100.0 * converted / top_users, 1)::text END AS conversion
@@ -129,16 +160,14 @@ public struct ReportStore: Sendable {
 
     /// `/reports/demographics`: distinct users active in the range per source and per value of each
     /// demographic field (Facebook: age bucket, gender, country, city; TikTok: follower bucket, device,
-    /// country), from the user counters.
+    /// country; app: country, device).
     public func demographics(_ parameters: ReportParameters) async throws -> [DemographicCount] {
-        let source = parameters.source?.rawValue
+        let sources: [EventSource] = EventSource.allCases.filter { parameters.source == nil || parameters.source == $0 }
         let rows = try await client.query("""
-            SELECT source, dimension, nullif(value, '') AS key, sum(users)::bigint AS users
-            FROM user_value_counts
-            WHERE dimension IN ('users', 'age', 'gender', 'country', 'city', 'followers', 'device')
-              AND source IN ('facebook', 'tiktok') AND (\(source)::text IS NULL OR source = \(source))
-              AND day >= \(parameters.firstDay)::date AND day < \(parameters.endDay)::date AND previous_day < \(parameters.firstDay)::date
-            GROUP BY 1, 2, 3 HAVING sum(users) > 0
+            SELECT source, dimension, nullif(value, '') AS key, users::bigint AS users
+            FROM (\(activeUsersIn: parameters.range, dimensions: ["users", "age", "gender", "country", "city", "followers", "device"],
+                                   sources: sources)) AS active
+            WHERE users > 0
             """)
         return try rows.map {
             DemographicCount(
@@ -147,6 +176,16 @@ public struct ReportStore: Sendable {
                 key: try $0.decode(String?.self, column: "key"),
                 users: try $0.decode(Int.self, column: "users"))
         }
+    }
+
+    /// The time up to which every collector group has stored what Kafka held: the earliest completeness
+    /// mark of all partitions in `collector_offsets` (the collectors' `CompletenessMarks`); nil while any
+    /// partition has none yet, or no collector has stored anything. Read before a report, so that the report
+    /// read after it is at least that complete.
+    public func dataAsOf() async throws -> Date? {
+        try await client.query("""
+            SELECT CASE WHEN count(*) = count(complete_through) THEN min(complete_through) END AS as_of FROM collector_offsets
+            """)[0].decode(Date?.self, column: "as_of")
     }
 
     /// `/stats/retention`: each cohort week from `startWeek` to the last week with data, its size and

@@ -1,4 +1,5 @@
 import HTTPService
+import HTTPTypes
 public import Hummingbird
 public import Logging
 public import Metrics
@@ -73,7 +74,9 @@ func makeRouter(
                     report = try await answer(route, request: request, store: store, gate: gate, gateWait: gateWait)
                 }
                 metrics.record(route, status: 200, duration: ContinuousClock.now - start)
-                return Response(status: .ok, headers: [.contentType: report.contentType], body: ResponseBody(byteBuffer: report.body))
+                var headers: HTTPFields = [.contentType: report.contentType]
+                if let dataAsOf = report.dataAsOf { headers[.dataAsOf] = dataAsOf }
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: report.body))
             } catch let error as any HTTPResponseError {
                 metrics.record(route, status: Int(error.status.code), duration: ContinuousClock.now - start)
                 throw error
@@ -125,34 +128,51 @@ private func answer(
             throw APIError(.serviceUnavailable, "too many distinct-user reports are running; retry later", headers: [.retryAfter: "5"])
         }
     }
+    // Read before the report: the report is then at least as complete as it says.
+    func dataAsOf() async throws -> String? { ReportAnswer.dataAsOfText(try await store.dataAsOf()) }
     switch route {
     case .events:
         let parameters = try parameters()
-        return try ReportAnswer.rendered(
-            ReportAnswer.Events(try await store.eventCounts(parameters), grouped: parameters.groupBy != nil), to: request)
+        let asOf = try await dataAsOf()
+        let events = ReportAnswer.Events(try await store.eventCounts(parameters), grouped: parameters.groupBy != nil)
+        return try ReportAnswer.rendered(ReportAnswer.Stamped(answer: events, dataAsOf: asOf), to: request, dataAsOf: asOf)
     case .revenue:
         let parameters = try parameters()
-        return try ReportAnswer.rendered(
-            ReportAnswer.Revenue(try await store.revenue(parameters), grouped: parameters.groupBy != nil), to: request)
+        let asOf = try await dataAsOf()
+        let revenue = ReportAnswer.Revenue(try await store.revenue(parameters), grouped: parameters.groupBy != nil)
+        return try ReportAnswer.rendered(ReportAnswer.Stamped(answer: revenue, dataAsOf: asOf), to: request, dataAsOf: asOf)
     case .topEvents:
-        return try ReportAnswer.rendered(try await store.topEvents(parameters()).map {
+        let parameters = try parameters()
+        let asOf = try await dataAsOf()
+        return try ReportAnswer.rendered(try await store.topEvents(parameters).map {
             ReportAnswer.EventTypeCount(eventType: $0.key ?? "", count: $0.value)
-        }, to: request)
+        }, to: request, dataAsOf: asOf)
     case .funnel:
         let parameters = try parameters()
-        return try ReportAnswer.rendered(ReportAnswer.Funnel(try await gated { try await store.funnel(parameters) }), to: request)
+        let asOf = try await dataAsOf()
+        let funnel = ReportAnswer.Funnel(try await gated { try await store.funnel(parameters) })
+        return try ReportAnswer.rendered(ReportAnswer.Stamped(answer: funnel, dataAsOf: asOf), to: request, dataAsOf: asOf)
     case .demographics:
         let parameters = try parameters()
-        return try ReportAnswer.rendered(
-            ReportAnswer.Demographics(try await gated { try await store.demographics(parameters) }, source: parameters.source), to: request)
+        let asOf = try await dataAsOf()
+        let demographics = ReportAnswer.Demographics(try await gated { try await store.demographics(parameters) }, source: parameters.source)
+        return try ReportAnswer.rendered(ReportAnswer.Stamped(answer: demographics, dataAsOf: asOf), to: request, dataAsOf: asOf)
     case .dau:
         let parameters = try parameters()
+        let asOf = try await dataAsOf()
         return try ReportAnswer.rendered(try await gated { try await store.dailyActiveUsers(parameters) }.map {
             ReportAnswer.DailyUsers(date: $0.key ?? "", uniqueUsers: $0.value)
-        }, to: request)
+        }, to: request, dataAsOf: asOf)
     case .retention:
         let parameters = try RetentionParameters(query: query)
+        let asOf = try await dataAsOf()
         return try ReportAnswer.rendered(
-            RetentionTable(cohorts: try await gated { try await store.retention(parameters) }.map(ReportAnswer.Retention.init)), to: request)
+            RetentionTable(cohorts: try await gated { try await store.retention(parameters) }.map(ReportAnswer.Retention.init)),
+            to: request, dataAsOf: asOf)
     }
+}
+
+extension HTTPField.Name {
+    /// Up to when every collector group had stored what Kafka held, for the data an answer was computed from.
+    static let dataAsOf = HTTPField.Name("Data-As-Of")!
 }

@@ -8,7 +8,7 @@ import Reporter
 struct ReporterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reporter",
-        abstract: "Serve the reports API (/reports/*, /stats/*; /health/*, /metrics) from the aggregated tables.",
+        abstract: "Serve the reports API (/reports/*, /stats/*; /health/*, /metrics) from the aggregated tables, and the raw events at the ragged edges of a range.",
         discussion: "Reads only; give it a database role that can only read. The schema comes from `eventplatform migrate` or a collector."
     )
 

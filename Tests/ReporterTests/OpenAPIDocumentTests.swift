@@ -31,10 +31,13 @@ import Testing
             let lines = entry(route.path)
             #expect(!lines.isEmpty, "\(route.path) is missing")
             #expect(parameters(lines) == Set(route.parameters.map(\.rawValue)), "\(route.path)")
+            #expect(lines.contains { $0.contains("Data-As-Of") }, "\(route.path) does not document its Data-As-Of header")
             for grouping in route.groupings {
                 #expect(lines.contains { $0.contains("name: groupBy") && $0.contains(grouping.rawValue) }, "\(route.path) groupBy \(grouping)")
             }
         }
+        #expect(entry("/reports/demographics").contains { $0.contains("name: source") && $0.contains("app") })
+        #expect(OpenAPIDocument.yaml.contains("top_devices") && OpenAPIDocument.yaml.contains("data_as_of"))
         for path in ["/openapi.yaml", "/health/live", "/health/ready", "/metrics"] {
             #expect(!entry(path).isEmpty, "\(path) is missing")
         }

@@ -23,7 +23,7 @@ import Testing
         ("/stats/dau?from=2025-01-01&to=2025-01-02&segment=planet:mars", "segment"),
         ("/stats/top-events?from=2025-01-01&to=2025-01-02&limit=1000", "limit"),
         ("/stats/top-events?from=2025-01-01&to=2025-01-02&limit=-1", "limit"),
-        ("/reports/demographics?from=2025-01-01&to=2025-01-02&source=app", "source"),
+        ("/reports/demographics?from=2025-01-01T10:00:00.5Z&to=2025-01-02", "whole second"),
         ("/stats/retention?windows=3", "start_date"),
         ("/stats/retention?start_date=2025-01-06&windows=99", "windows"),
         ("/stats/retention?start_date=2025-01-06&limit=5", "limit"),

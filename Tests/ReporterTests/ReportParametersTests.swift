@@ -24,6 +24,34 @@ import Testing
         #expect(hours.to == instant("2025-01-01T11:00:00Z"))
     }
 
+    /// Any range to the second is accepted, split into the whole buckets of the route's aggregate (hours for
+    /// events and revenue, UTC days for the others) and the ragged edges around them.
+    @Test func rangesSplitIntoWholeBucketsAndRaggedEdges() throws {
+        let hours = try parse(.events, [("from", "2025-03-12T06:30:00Z"), ("to", "2025-03-12T18:00:00Z")]).range
+        #expect(hours.whole == instant("2025-03-12T07:00:00Z")..<instant("2025-03-12T18:00:00Z"))
+        #expect(hours.head == instant("2025-03-12T06:30:00Z")..<instant("2025-03-12T07:00:00Z"))
+        #expect(hours.tail == nil)
+        let days = try parse(.funnel, [("from", "2025-03-12T06:30:00Z"), ("to", "2025-03-15T00:00:01+01:00")]).range
+        #expect(days.whole == instant("2025-03-13T00:00:00Z")..<instant("2025-03-14T00:00:00Z"))
+        #expect(days.head == instant("2025-03-12T06:30:00Z")..<instant("2025-03-13T00:00:00Z"))
+        #expect(days.tail == instant("2025-03-14T00:00:00Z")..<instant("2025-03-14T23:00:01Z"))
+        #expect((days.wholeFirstDay, days.wholeEndDay) == ("2025-03-13", "2025-03-14"))
+
+        let insideAnHour = try parse(.dau, [("from", "2025-03-12T06:05:00Z"), ("to", "2025-03-12T06:50:00Z")]).range
+        #expect(insideAnHour.whole.isEmpty && insideAnHour.tail == nil)
+        #expect(insideAnHour.head == instant("2025-03-12T06:05:00Z")..<instant("2025-03-12T06:50:00Z"))
+        #expect(insideAnHour.wholeFirstDay == insideAnHour.wholeEndDay)
+        let acrossMidnight = try parse(.demographics, [("from", "2025-03-12T23:30:00+01:00"), ("to", "2025-03-13T00:30:00Z")]).range
+        #expect(acrossMidnight.whole.isEmpty)
+        #expect(acrossMidnight.head == instant("2025-03-12T22:30:00Z")..<instant("2025-03-13T00:00:00Z"))
+        #expect(acrossMidnight.tail == instant("2025-03-13T00:00:00Z")..<instant("2025-03-13T00:30:00Z"))
+
+        let whole = try parse(.dau, [("from", "2025-03-12"), ("to", "2025-03-13")]).range
+        #expect(whole.isWhole && whole.whole == instant("2025-03-12T00:00:00Z")..<instant("2025-03-14T00:00:00Z"))
+        #expect(try parse(.events, [("from", "2025-03-12T06:00:00Z"), ("to", "2025-03-12T08:00:00+01:00")]).range.isWhole)
+        #expect(try !parse(.dau, [("from", "2025-03-12T06:00:00Z"), ("to", "2025-03-13")]).range.isWhole)
+    }
+
     @Test func filtersAndGroupingAreRead() throws {
         let events = try parse(.events, [
             ("from", "2025-01-01"), ("to", "2025-01-02"), ("source", "tiktok"), ("funnelStage", "bottom"),
@@ -84,8 +112,8 @@ import Testing
         (.events, [("from", ""), ("to", "2025-01-01")], "from", "not a date"),
         (.events, [("from", "2025-01-02"), ("to", "2025-01-01")], "from", "from must be before to"),
         (.events, [("from", "2025-01-01T10:00:00Z"), ("to", "2025-01-01T10:00:00Z")], "to", "from must be before to"),
-        (.events, [("from", "2025-01-01T10:30:00Z"), ("to", "2025-01-02")], "from", "whole hour"),
-        (.dau, [("from", "2025-01-01T10:00:00Z"), ("to", "2025-01-02")], "from", "whole day"),
+        (.events, [("from", "2025-01-01T10:30:00.5Z"), ("to", "2025-01-02")], "from", "whole second"),
+        (.dau, [("from", "2025-01-01"), ("to", "2025-01-01T10:00:00.250+01:00")], "to", "whole second"),
         (.events, [("from", "2025-01-01"), ("to", "2025-01-02"), ("source", "x")], "source", "unknown source 'x'; expected facebook, tiktok or app"),
         (.events, [("from", "2025-01-01"), ("to", "2025-01-02"), ("groupBy", "campaignId")], "groupBy", "unknown groupBy"),
         (.revenue, [("from", "2025-01-01"), ("to", "2025-01-02"), ("groupBy", "hours")], "groupBy", "unknown groupBy"),

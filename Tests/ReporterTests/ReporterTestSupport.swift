@@ -43,14 +43,29 @@ struct ReportTestDatabase: Sendable {
         }
     }
 
-    /// Several weeks of events of all three sources, repeat users and purchases, in collector batches.
+    /// Events in the data set: ``eventsPerSource`` of each source over five weeks, and ``burstPerSource``
+    /// of each in the day up to ``burstEnd``, so that ranges of minutes there hold events of many users.
+    static let eventsPerSource = 2_000
+    static let burstPerSource = 200
+    /// 2025-12-10T11:00:00Z.
+    static let burstEnd: Int64 = 1_765_364_400
+
+    /// Several weeks of events of all three sources, repeat users and purchases, in collector batches; the
+    /// burst draws on the same users.
     private func load() async throws {
         var settings = SampleEventFactory.Settings()
         settings.usersPerSource = 150
         settings.days = 35
         settings.seed = UInt64.random(in: 1...UInt64.max / 2)
         var factory = SampleEventFactory(settings: settings)
-        let samples = EventSource.allCases.flatMap { source in (0..<2_000).map { _ in factory.next(source: source) } }.shuffled()
+        var burstSettings = settings
+        burstSettings.days = 1
+        burstSettings.endEpochSeconds = Self.burstEnd
+        burstSettings.seed = settings.seed + 1
+        var burst = SampleEventFactory(settings: burstSettings)
+        let samples = EventSource.allCases.flatMap { source in
+            (0..<Self.eventsPerSource).map { _ in factory.next(source: source) } + (0..<Self.burstPerSource).map { _ in burst.next(source: source) }
+        }.shuffled()
         let events = try samples.enumerated().map { index, sample in
             ConsumedEvent(
                 event: try EventRecord(decoding: sample.json, format: EventFormat(source: sample.source)),

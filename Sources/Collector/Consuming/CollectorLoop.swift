@@ -1,3 +1,4 @@
+internal import Foundation
 internal import EventModel
 internal import Foundation
 internal import Kafka
@@ -17,6 +18,7 @@ struct CollectorLoop {
     private let configuration: CollectorConfiguration
     private let consumer: KafkaConsumer
     private let writer: BatchWriter
+    private let marks: CompletenessMarks
     private let partitions: EventPartitions
     private let deadLetters: DeadLetterPublisher
     private let rebalances: RebalanceLog
@@ -45,6 +47,8 @@ struct CollectorLoop {
     private var repositionFailures = 0
     private var nextRepositionAttempt = ContinuousClock.now
     private var nextMaintenance = ContinuousClock.now + .seconds(3_600)
+    /// When an empty poll may next mark the owned partitions complete (at most once a second).
+    private var nextCompletenessMark = ContinuousClock.now
     private var pending: [KafkaConsumerRecord] = []
     private var batchStarted: ContinuousClock.Instant?
     /// When a graceful shutdown stops retrying the batch in hand.
@@ -56,7 +60,8 @@ struct CollectorLoop {
     private var assignedSinceRevocation = false
 
     init(
-        member: Int, configuration: CollectorConfiguration, consumer: KafkaConsumer, writer: BatchWriter, partitions: EventPartitions,
+        member: Int, configuration: CollectorConfiguration, consumer: KafkaConsumer, writer: BatchWriter, marks: CompletenessMarks,
+        partitions: EventPartitions,
         deadLetters: DeadLetterPublisher, rebalances: RebalanceLog, readiness: CollectorReadiness, stop: StopSignal,
         leaveOrder: LeaveOrder, retry: RetryPolicy, logger: Logger
     ) {
@@ -64,6 +69,7 @@ struct CollectorLoop {
         self.configuration = configuration
         self.consumer = consumer
         self.writer = writer
+        self.marks = marks
         self.partitions = partitions
         self.deadLetters = deadLetters
         self.rebalances = rebalances
@@ -81,12 +87,16 @@ struct CollectorLoop {
         while !stop.isSet || !readyToLeave() {
             try Task.checkCancellation()
             let wait = batchStarted.map { $0 + configuration.batchWait - .now } ?? configuration.batchWait
+            let pollStarted = Date()
             let records = try await consumer.poll(
                 maxRecords: max(1, configuration.batchSize - pending.count),
                 timeout: max(.milliseconds(1), min(wait, configuration.batchWait))
             )
             applyRebalances()
             accept(records)
+            if records.isEmpty {
+                await markComplete(at: pollStarted)
+            }
             if !unpositioned.isEmpty, ContinuousClock.now >= nextRepositionAttempt {
                 await reposition()
             }
@@ -258,6 +268,13 @@ struct CollectorLoop {
             return abandon(records.count)
         }
         await commitToKafka(nextOffsets)
+        var latest: [KafkaTopicPartition: Date] = [:]
+        for record in records where owned.contains(record.topicPartition) {
+            guard let milliseconds = record.timestampMilliseconds else { continue }
+            let time = Date(timeIntervalSince1970: Double(milliseconds) / 1_000)
+            latest[record.topicPartition] = max(latest[record.topicPartition] ?? time, time)
+        }
+        await mark(latest)
 
         metrics.processed.increment(by: result.inserted)
         metrics.duplicates.increment(by: result.duplicates)
@@ -461,6 +478,26 @@ struct CollectorLoop {
         logger.warning("shutting down without storing the batch in hand; its partitions are read again by their next owner", metadata: [
             "batch.records": "\(count)",
         ])
+    }
+
+    /// After a poll that found nothing: with no records in hand, no partition paused or waiting to be
+    /// positioned, this member had everything the broker held for its partitions when the poll started.
+    private mutating func markComplete(at pollStarted: Date) async {
+        guard !owned.isEmpty, pending.isEmpty, !inOutage, unpositioned.isEmpty, paused.isEmpty,
+              ContinuousClock.now >= nextCompletenessMark else { return }
+        nextCompletenessMark = .now + .seconds(1)
+        await mark(Dictionary(uniqueKeysWithValues: owned.map { ($0, pollStarted) }))
+    }
+
+    /// Moves the completeness marks forward; a failure only leaves them behind until the next one, so it
+    /// never holds up consuming.
+    private func mark(_ partitions: [KafkaTopicPartition: Date]) async {
+        guard !partitions.isEmpty else { return }
+        do {
+            try await marks.mark(partitions)
+        } catch {
+            logger.debug("could not store completeness marks", metadata: ["error": "\(error)"])
+        }
     }
 
     private func commitToKafka(_ nextOffsets: [KafkaTopicPartition: Int64]) async {

@@ -19,7 +19,7 @@ public struct Migration: Sendable, Hashable {
 
 extension Migration {
     /// Every migration of the platform, in version order.
-    public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole, distinctUserCounters]
+    public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole, distinctUserCounters, rawEventReaders, completeThrough]
 
     /// Raw events, the dedupe keys and the collectors' progress.
     ///
@@ -238,5 +238,49 @@ extension Migration {
         GROUP BY 1, 2;
 
         DROP TABLE daily_user_activity, weekly_active_users, user_first_seen;
+        """)
+
+    /// SQL functions that read what the collector derives from events the way its Swift code does, so that
+    /// the reporter can answer the ragged edges of a range (parts of a day) from the raw events and union
+    /// their users with the whole days' counters exactly (README, Reports).
+    ///
+    /// - `age_bucket(age)`, `follower_bucket(followers)`: ``AgeBucket`` and ``FollowerBucket``.
+    /// - `user_history_values_between(history, from_day, to_day, dimensions)`: the (dimension, value)
+    ///   entries of `dimensions` in a stored ``UserHistory`` with an active day in [from_day, to_day): which
+    ///   of a user's values the counters of those days already count. It reads the history format ``UserHistory`` writes; a change
+    ///   of that format needs a new version of this function (`CollectorTests` compares the two).
+    ///
+    /// Plain SQL functions, not `STRICT`, so that PostgreSQL inlines them into the reporter's queries.
+    static let rawEventReaders = Migration(version: 6, name: "SQL readers of buckets and user histories", sql: """
+        CREATE FUNCTION age_bucket(age integer) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT CASE WHEN age < 13 THEN 'under-13' WHEN age <= 17 THEN '13-17' WHEN age <= 24 THEN '18-24'
+                        WHEN age <= 34 THEN '25-34' WHEN age <= 44 THEN '35-44' WHEN age <= 54 THEN '45-54'
+                        WHEN age <= 64 THEN '55-64' WHEN age IS NOT NULL THEN '65+' END
+        $$;
+
+        CREATE FUNCTION follower_bucket(followers bigint) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT CASE WHEN followers < 1000 THEN '0-999' WHEN followers < 10000 THEN '1k-10k'
+                        WHEN followers < 100000 THEN '10k-100k' WHEN followers < 1000000 THEN '100k-1M'
+                        WHEN followers IS NOT NULL THEN '1M+' END
+        $$;
+
+        -- An entry is [dimension, value, first day (days since 1970-01-01), "0110…" (a character per day)]:
+        -- the days wanted are to_day - from_day characters from (from_day - first day), clamped to the
+        -- string. Entries of other dimensions are skipped before their days are looked at.
+        CREATE FUNCTION user_history_values_between(history text, from_day date, to_day date, dimensions text[])
+        RETURNS TABLE (dimension text, value text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT entry ->> 0, entry ->> 1
+            FROM json_array_elements(history::json) AS entry
+            CROSS JOIN LATERAL (SELECT from_day - date '1970-01-01' - (entry ->> 2)::integer AS first_bit) AS wanted
+            WHERE entry ->> 0 = ANY(dimensions)
+              AND position('1' IN substr(entry ->> 3, greatest(first_bit, 0) + 1, greatest(to_day - from_day + least(first_bit, 0), 0))) > 0
+        $$;
+        """)
+
+    /// `collector_offsets.complete_through`: per partition, the time up to which what Kafka held is stored
+    /// (``CompletenessMarks``); the reporter states the earliest of them as its answers' `data_as_of`. NULL
+    /// until the partition's collector marks it.
+    static let completeThrough = Migration(version: 7, name: "collector completeness marks", sql: """
+        ALTER TABLE collector_offsets ADD COLUMN complete_through timestamptz;
         """)
 }

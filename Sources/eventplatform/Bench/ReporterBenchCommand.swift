@@ -13,11 +13,12 @@ import ServiceLifecycle
 import ServiceSupport
 
 /// `eventplatform bench reporter`: report latency under 50 concurrent clients over a large stored data set,
-/// without and with the answer cache; baseline: the same reports as plain SQL over the raw events.
+/// without and with the answer cache, over whole days and over a ragged range (edges read from the raw
+/// events); baseline: the same reports as plain SQL over the raw events.
 struct ReporterBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reporter",
-        abstract: "p50/p99 per report route with concurrent clients over N stored events; baseline: the same reports in SQL over the raw events.",
+        abstract: "p50/p99 per report route with concurrent clients over N stored events, over whole days and a ragged range; baseline: the same reports in SQL over the raw events.",
         discussion: """
         Loads the events through the collector's BatchWriter into the database `eventplatform_bench_reporter` on \
         DATABASE_URL's server (kept between runs: a later run with the same --events and --users reuses it).
@@ -42,9 +43,21 @@ struct ReporterBenchCommand: AsyncParsableCommand {
     @Option(help: "Runs of each raw-SQL baseline query (median reported).")
     var baselineRuns = 3
 
-    /// The 30 days of the sample data (it ends 2026-01-01), as report parameters and as SQL bounds.
-    static let from = "2025-12-02", to = "2025-12-31"
-    static let sqlFrom = "2025-12-02T00:00:00Z", sqlTo = "2026-01-01T00:00:00Z"
+    /// A range of the sample data (it ends 2026-01-01), as report parameters and as SQL bounds.
+    struct BenchRange {
+        var name: String
+        var from: String, to: String
+        var sqlFrom: String, sqlTo: String
+    }
+
+    /// The 30 days of the sample data, and a ragged range of about as long whose edges are large parts of
+    /// a day (the distinct-user reports read most of two daily partitions and look up the edges' users) and
+    /// minutes of an hour (events and revenue).
+    static let ranges = [
+        BenchRange(name: "whole days", from: "2025-12-02", to: "2025-12-31", sqlFrom: "2025-12-02T00:00:00Z", sqlTo: "2026-01-01T00:00:00Z"),
+        BenchRange(name: "ragged", from: "2025-12-02T06:30:00Z", to: "2025-12-30T18:45:10Z",
+                   sqlFrom: "2025-12-02T06:30:00Z", sqlTo: "2025-12-30T18:45:10Z"),
+    ]
 
     func run() async throws {
         try await BenchDatabase.run(serverURL: databaseURL, prepare: prepareDatabase) { url, client, logger in
@@ -132,10 +145,12 @@ struct ReporterBenchCommand: AsyncParsableCommand {
 
     // MARK: Measurement
 
-    /// The mix each client cycles through: every route over the 30 days.
-    static var mix: [HTTPLoadDriver.Request] {
-        let range = "from=\(from)&to=\(to)"
-        return [
+    /// The mix each client cycles through: every route over `range` (retention has none: whole days only).
+    static func mix(_ range: BenchRange) -> [HTTPLoadDriver.Request] {
+        let retention: [HTTPLoadDriver.Request] = range.name == ranges[0].name
+            ? [.init(label: "retention", path: "/stats/retention?start_date=\(range.from)&windows=4")] : []
+        let range = "from=\(range.from)&to=\(range.to)"
+        return retention + [
             .init(label: "events", path: "/reports/events?\(range)&groupBy=day"),
             .init(label: "events", path: "/reports/events?\(range)&groupBy=source&funnelStage=bottom"),
             .init(label: "revenue", path: "/reports/revenue?\(range)&groupBy=day"),
@@ -144,20 +159,19 @@ struct ReporterBenchCommand: AsyncParsableCommand {
             .init(label: "dau", path: "/stats/dau?\(range)"),
             .init(label: "dau", path: "/stats/dau?\(range)&segment=country:UA"),
             .init(label: "top_events", path: "/stats/top-events?\(range)&limit=10"),
-            .init(label: "retention", path: "/stats/retention?start_date=\(from)&windows=4"),
         ]
     }
 
     /// The same reports as plain SQL over the raw events (what the aggregates save).
-    static var baselines: [(label: String, sql: String)] {
-        let range = "occurred_at >= '\(sqlFrom)' AND occurred_at < '\(sqlTo)'"
+    static func baselines(_ benchRange: BenchRange) -> [(label: String, sql: String)] {
+        let range = "occurred_at >= '\(benchRange.sqlFrom)' AND occurred_at < '\(benchRange.sqlTo)'"
         let day = "(occurred_at AT TIME ZONE 'UTC')::date"
         let week = "date_trunc('week', occurred_at AT TIME ZONE 'UTC')::date"
         return [
             ("events", "SELECT \(day) AS day, count(*) FROM events WHERE \(range) GROUP BY 1"),
             ("revenue", "SELECT \(day) AS day, sum(amount), count(amount) FROM events WHERE \(range) AND amount IS NOT NULL GROUP BY 1"),
             ("demographics", """
-                SELECT source, gender, country, count(DISTINCT user_id) FROM events WHERE \(range) AND source IN ('facebook', 'tiktok')
+                SELECT source, gender, country, count(DISTINCT user_id) FROM events WHERE \(range)
                 GROUP BY GROUPING SETS ((source), (source, gender), (source, country))
                 """),
             ("funnel", """
@@ -171,44 +185,47 @@ struct ReporterBenchCommand: AsyncParsableCommand {
                 WITH firsts AS (SELECT source, user_id, min(\(week)) AS cohort FROM events GROUP BY 1, 2),
                      active AS (SELECT DISTINCT source, user_id, \(week) AS week FROM events)
                 SELECT f.cohort, (a.week - f.cohort) / 7 AS later, count(*) FROM firsts f JOIN active a USING (source, user_id)
-                WHERE f.cohort >= '\(from)' AND a.week - f.cohort <= 28 GROUP BY 1, 2
+                WHERE f.cohort >= '\(ranges[0].from)' AND a.week - f.cohort <= 28 GROUP BY 1, 2
                 """),
         ]
     }
 
     private func measure(url: String, client: PostgresClient, logger: Logger) async throws {
-        let uncached = try await load(url: url, cacheTimeToLive: .zero, logger: logger)
-        let cached = try await load(url: url, cacheTimeToLive: .seconds(1), logger: logger)
+        for range in Self.ranges {
+            let mix = Self.mix(range)
+            let uncached = try await load(mix, url: url, cacheTimeToLive: .zero, logger: logger)
+            let cached = try await load(mix, url: url, cacheTimeToLive: .seconds(1), logger: logger)
 
-        var baseline: [String: Double] = [:]
-        for (label, sql) in Self.baselines {
-            var times: [Double] = []
-            for _ in 0..<baselineRuns {
-                let started = ContinuousClock.now
-                _ = try await client.query(PostgresQuery(unsafeSQL: sql))
-                times.append((ContinuousClock.now - started) / .seconds(1))
+            var baseline: [String: Double] = [:]
+            for (label, sql) in Self.baselines(range) where mix.contains(where: { $0.label == label }) {
+                var times: [Double] = []
+                for _ in 0..<baselineRuns {
+                    let started = ContinuousClock.now
+                    _ = try await client.query(PostgresQuery(unsafeSQL: sql))
+                    times.append((ContinuousClock.now - started) / .seconds(1))
+                }
+                baseline[label] = times.sorted()[times.count / 2]
             }
-            baseline[label] = times.sorted()[times.count / 2]
-        }
 
-        print("\n\(events) events, \(users) users per source, \(clients) clients, \(seconds) s per mode, range \(Self.from)..\(Self.to)")
-        print("route          uncached p50/p99 (ms)   req/s   cached (1 s) p50/p99 (ms)   req/s   raw SQL median (ms)   raw / uncached p50")
-        for label in ["events", "revenue", "demographics", "funnel", "dau", "top_events", "retention"] {
-            let u = uncached.latencies[label] ?? [], c = cached.latencies[label] ?? []
-            let raw = (baseline[label] ?? 0) * 1000
-            let uncachedP50 = Self.percentile(u, 0.5) * 1000
-            print(label.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " %8.1f / %8.1f  %7.0f   %10.1f / %8.1f  %7.0f   %12.0f   %10.1fx",
-                         uncachedP50, Self.percentile(u, 0.99) * 1000, Double(u.count) / Double(seconds),
-                         Self.percentile(c, 0.5) * 1000, Self.percentile(c, 0.99) * 1000, Double(c.count) / Double(seconds),
-                         raw, uncachedP50 > 0 ? raw / uncachedP50 : 0))
-        }
-        for (mode, result) in [("uncached", uncached), ("cached", cached)] where !result.failures.isEmpty {
-            print("\(mode): answers other than 200: \(result.failures)")
+            print("\n\(events) events, \(users) users per source, \(clients) clients, \(seconds) s per mode, \(range.name) \(range.from)..\(range.to)")
+            print("route          uncached p50/p99 (ms)   req/s   cached (1 s) p50/p99 (ms)   req/s   raw SQL median (ms)   raw / uncached p50")
+            for label in ["events", "revenue", "demographics", "funnel", "dau", "top_events", "retention"] where mix.contains(where: { $0.label == label }) {
+                let u = uncached.latencies[label] ?? [], c = cached.latencies[label] ?? []
+                let raw = (baseline[label] ?? 0) * 1000
+                let uncachedP50 = Self.percentile(u, 0.5) * 1000
+                print(label.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: " %8.1f / %8.1f  %7.0f   %10.1f / %8.1f  %7.0f   %12.0f   %10.1fx",
+                             uncachedP50, Self.percentile(u, 0.99) * 1000, Double(u.count) / Double(seconds),
+                             Self.percentile(c, 0.5) * 1000, Self.percentile(c, 0.99) * 1000, Double(c.count) / Double(seconds),
+                             raw, uncachedP50 > 0 ? raw / uncachedP50 : 0))
+            }
+            for (mode, result) in [("uncached", uncached), ("cached", cached)] where !result.failures.isEmpty {
+                print("\(mode): answers other than 200: \(result.failures)")
+            }
         }
     }
 
     /// Runs a reporter on a free port and the mix against it for `seconds`.
-    private func load(url: String, cacheTimeToLive: Duration, logger: Logger) async throws -> HTTPLoadDriver.Results {
+    private func load(_ mix: [HTTPLoadDriver.Request], url: String, cacheTimeToLive: Duration, logger: Logger) async throws -> HTTPLoadDriver.Results {
         var configuration = ReporterConfiguration()
         configuration.databaseURL = url
         configuration.host = "127.0.0.1"
@@ -224,8 +241,8 @@ struct ReporterBenchCommand: AsyncParsableCommand {
                 try await Task.sleep(for: .milliseconds(50))
             }
             // Warm-up: every request once, so connections and plans exist before timing.
-            _ = try await HTTPLoadDriver(port: configuration.port, clients: 1).run(Self.mix, for: .milliseconds(1))
-            let results = try await HTTPLoadDriver(port: configuration.port, clients: clients).run(Self.mix, for: .seconds(seconds))
+            _ = try await HTTPLoadDriver(port: configuration.port, clients: 1).run(mix, for: .milliseconds(1))
+            let results = try await HTTPLoadDriver(port: configuration.port, clients: clients).run(mix, for: .seconds(seconds))
             await services.triggerGracefulShutdown()
             try await group.waitForAll()
             return results
