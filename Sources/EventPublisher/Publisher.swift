@@ -111,12 +111,19 @@ public final class Publisher: Service, Sendable {
     /// Publishes records and returns when Kafka has acknowledged or refused each one, with one result
     /// per record in order. Cheaper than many ``publish(_:)`` calls: one wait for the whole set.
     ///
+    /// The caller waits and has nothing more to add, so the batches of its topics go to Kafka at once
+    /// (a `forced` flush) rather than at the batch timeout; librdkafka's own `linger.ms` still gathers
+    /// concurrent callers' records into one produce request. ``enqueue(_:onDelivery:)`` keeps the size
+    /// and time batching for services that publish continuously.
+    ///
     /// - Throws: ``PublisherError`` `bufferFull` or `shutDown` when not all records could be accepted;
     ///   records accepted before that are still delivered.
     public func publishAll(_ records: [KafkaProducerRecord]) async throws(PublisherError) -> [Result<DeliveryReceipt, PublisherError>] {
         guard !records.isEmpty else { return [] }
         let group = DeliveryGroup(count: records.count)
         try await enqueue(records) { index in { group.record($0, at: index) } }
+        let topics = Set(records.map(\.topic))
+        produce(core.state.withLock { $0.take(topics: topics, reason: .forced) })
         return await group.results()
     }
 

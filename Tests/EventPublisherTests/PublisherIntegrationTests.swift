@@ -70,14 +70,36 @@ import Testing
         var configuration = PublisherConfiguration.test(brokers: brokers)
         configuration.batch = BatchPolicy(size: 1000, timeout: .milliseconds(100), maximumSize: 1000)
         let status = try await withRunningPublisher(configuration) { publisher in
-            let receipt = try await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("lonely".utf8)))
-            #expect(receipt.topic == topic)
-            #expect(receipt.offset != nil)
+            let receipt = Locked<DeliveryReceipt?>(nil)
+            try await publisher.enqueue(KafkaProducerRecord(topic: topic, value: Array("lonely".utf8))) { result in
+                receipt.withLock { $0 = try? result.get() }
+            }
+            #expect(try await eventually(timeout: .seconds(10)) { receipt.withLock { $0 } != nil })
+            #expect(receipt.withLock { $0?.topic } == topic)
             #expect(!publisher.status.timedFlushScheduled)
             return publisher.status
         }
         #expect(status.flushes[.time] == 1)
         #expect(status.flushes[.size] == nil)
+    }
+
+    /// A caller that waits for its records (an HTTP request, `publishAll`) never waits for the batch timer.
+    @Test func publishAllHandsItsRecordsOverWithoutWaitingForTheTimer() async throws {
+        let brokers = try TestEnvironment.kafkaBrokers()
+        let topic = try await makeTopic("handover", brokers: brokers)
+        var configuration = PublisherConfiguration.test(brokers: brokers)
+        // Neither the size nor a timer that would fire within the test can flush these.
+        configuration.batch = BatchPolicy(size: 1000, timeout: .seconds(3600), maximumSize: 1000)
+        let status = try await withRunningPublisher(configuration) { publisher in
+            let receipt = try await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("single".utf8)))
+            #expect(receipt.topic == topic && receipt.offset != nil)
+            let results = try await publisher.publishAll((0..<3).map { KafkaProducerRecord(topic: topic, value: [UInt8($0)]) })
+            #expect(results.allSatisfy { (try? $0.get()) != nil })
+            return publisher.status
+        }
+        #expect(status.flushes[.forced] == 2)
+        #expect(status.flushes[.time] == nil)
+        #expect(status.deliveredEvents == 4)
     }
 
     /// A batch that reaches its size as it starts (while the timer is parked) goes at once and leaves no
@@ -91,7 +113,11 @@ import Testing
         configuration.batch = BatchPolicy(size: 10, timeout: .milliseconds(100), maximumSize: 10)
         let status = try await withRunningPublisher(configuration) { publisher in
             // Flushed by time; the timer then parks with no batch to wait for.
-            _ = try await publisher.publish(KafkaProducerRecord(topic: topic, value: Array("first".utf8)))
+            let first = Locked(false)
+            try await publisher.enqueue(KafkaProducerRecord(topic: topic, value: Array("first".utf8))) { result in
+                if case .success = result { first.withLock { $0 = true } }
+            }
+            #expect(try await eventually(timeout: .seconds(10)) { first.withLock { $0 } })
             let full = (0..<10).map { KafkaProducerRecord(topic: topic, value: Array("full-\($0)".utf8)) }
             for result in try await publisher.publishAll(full) { _ = try result.get() }
             let delivered = Locked(false)

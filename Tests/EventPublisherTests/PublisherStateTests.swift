@@ -37,6 +37,18 @@ import Testing
         #expect(!state.status().timedFlushScheduled)
     }
 
+    @Test func aCallerThatHandedOverEverythingTakesItsTopicsBatchesAtOnce() {
+        var state = state(size: 10)
+        #expect(reserve(&state, events: 3, bytes: 30))
+        _ = state.append([record("a"), record("b"), record("c")], now: start) { _ in { _ in } }
+        let taken = state.take(topics: ["a", "b"], reason: .forced)
+        #expect(taken.map(\.topic) == ["a", "b"])
+        #expect(taken.allSatisfy { $0.reason == .forced && $0.events.count == 1 })
+        // Another caller's batch keeps waiting for its size or time.
+        #expect(state.status().batchedEvents == 1)
+        #expect(state.status().flushes == [.forced: 2])
+    }
+
     @Test func batchesArePerTopic() {
         var state = state(size: 2)
         _ = state.reserve(events: 3, bytes: 30)

@@ -179,6 +179,11 @@ struct PublisherState {
         batches.keys.sorted().flatMap { take(topic: $0, reason: reason) }
     }
 
+    /// The waiting batches of `topics`, for a caller that has handed over everything it has.
+    mutating func take(topics: Set<String>, reason: BatchPolicy.FlushReason) -> [ReadyBatch] {
+        topics.sorted().flatMap { take(topic: $0, reason: reason) }
+    }
+
     /// Removes a topic's batch, split so no piece exceeds the maximum size, and marks it in flight.
     private mutating func take(topic: String, reason: BatchPolicy.FlushReason) -> [ReadyBatch] {
         guard let batch = batches.removeValue(forKey: topic) else { return [] }
