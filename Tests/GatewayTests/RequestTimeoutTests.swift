@@ -76,6 +76,17 @@ final class RawHTTPConnection: @unchecked Sendable {
 
     /// Reads until an answer with a JSON body arrived, the connection closed, or the read timeout passed.
     func readAnswer() async -> String {
+        await receive { $0.contains("\r\n\r\n") && $0.hasSuffix("}") }
+    }
+
+    /// Reads until the end of a response head (an interim `100 Continue` too), or the read timeout.
+    func readHead() async -> String {
+        await receive { $0.contains("\r\n\r\n") }
+    }
+
+    /// Reads, on a thread of its own, until `complete` holds for what arrived, the connection closed, or
+    /// the read timeout passed.
+    private func receive(until complete: @escaping @Sendable (String) -> Bool) async -> String {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 var answer: [UInt8] = []
@@ -84,7 +95,7 @@ final class RawHTTPConnection: @unchecked Sendable {
                     let count = read(self.socket, &buffer, buffer.count)
                     guard count > 0 else { break }
                     answer += buffer[0..<count]
-                    if let text = String(validating: answer, as: UTF8.self), text.contains("\r\n\r\n"), text.hasSuffix("}") { break }
+                    if let text = String(validating: answer, as: UTF8.self), complete(text) { break }
                 }
                 continuation.resume(returning: String(decoding: answer, as: UTF8.self))
             }
