@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autoscaler
+import Collector
 import EventModel
 import Foundation
 import Gateway
@@ -41,6 +42,8 @@ struct UpCommand: AsyncParsableCommand {
         let reporterConfiguration = try reporter.configuration()
         let database = reporterConfiguration.databaseURL
 
+        // The collectors migrate too, but the reporter answers before they have started.
+        try await migrate(database, logger: logger)
         let portBase = try collectorPortBase ?? ServiceBootstrap.environment.integer("COLLECTOR_PORT_BASE", default: 9101, in: 0...65_533)
         let (gatewayConfiguration, publisher) = try await gateway.makeGateway(kafka: kafka, logger: logger)
         let gatewayApp = try buildApplication(
@@ -77,5 +80,16 @@ struct UpCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: configurations, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         await reportsDatabase.close()
+    }
+
+    private func migrate(_ url: String, logger: Logger) async throws {
+        let client = PostgresClient(configuration: .init(url: url, maximumConnections: 1), logger: logger)
+        do {
+            try await SchemaMigrator(client: client, logger: logger).migrate()
+        } catch {
+            await client.close()
+            throw error
+        }
+        await client.close()
     }
 }
