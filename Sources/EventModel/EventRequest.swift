@@ -35,7 +35,8 @@ public struct EventRequest: Sendable {
     /// One result per item of the request, in order.
     public let items: [Result<EventRecord, EventRejection>]
 
-    /// Parses `body` as the route's `shape` and validates every item.
+    /// Parses `body` as the route's `shape` and validates every item, against `rule` too: an event the
+    /// platform could not store is an invalid item.
     ///
     /// Throws when the body is not JSON, not the route's shape, or holds more than `maximumEvents`
     /// items; an empty list is not an error here (the route decides what to answer).
@@ -43,6 +44,7 @@ public struct EventRequest: Sendable {
         _ body: [UInt8],
         shape: EventRequestShape,
         maximumEvents: Int,
+        rule: StorabilityRule = StorabilityRule(),
         maximumDepth: Int = JSONDocument.defaultMaximumDepth
     ) throws(EventRequestError) -> EventRequest {
         let document: JSONDocument
@@ -59,12 +61,12 @@ public struct EventRequest: Sendable {
         }
 
         let format = shape.format
-        let validator = EventValidator(document: document)
+        let validator = EventValidator(document: document, rule: rule)
         var items: [Result<EventRecord, EventRejection>] = []
         items.reserveCapacity(count)
         for (index, node) in events.enumerated() {
             do {
-                items.append(.success(try EventRecord(validating: node, in: document, format: format)))
+                items.append(.success(try validator.event(node, format: format)))
             } catch {
                 let eventIdKey = format == .product ? "event_id" : "eventId"
                 let rejection = EventRejection(

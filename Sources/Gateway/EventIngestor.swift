@@ -38,7 +38,8 @@ struct EventIngestor: Sendable {
 
         let parsed: EventRequest
         do {
-            parsed = try EventRequest.parse(body, shape: route.shape, maximumEvents: configuration.maximumEventsPerRequest)
+            parsed = try EventRequest.parse(
+                body, shape: route.shape, maximumEvents: configuration.maximumEventsPerRequest, rule: configuration.storability)
         } catch {
             context.logger.notice("request refused", metadata: ["error": "\(error.message)"])
             throw APIError(error.reason == .tooManyEvents ? .contentTooLarge : .badRequest, error.message)

@@ -12,6 +12,8 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var maximumBodyBytes: Int = 64 * 1024 * 1024
     /// Bulk requests with more events answer 413.
     public var maximumEventsPerRequest: Int = 50_000
+    /// What the platform can store (event time window, event size); events that break it are invalid items.
+    public var storability: StorabilityRule = StorabilityRule()
     /// How long a client may take to send its request body; slower ones answer 408. Waiting for Kafka
     /// is bounded by the publisher's enqueue and delivery timeouts instead (503 when they pass), so that
     /// a request never gives up on events the publisher still holds.

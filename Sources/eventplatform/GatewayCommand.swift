@@ -52,6 +52,8 @@ struct GatewayOptions: ParsableArguments {
     @Option(help: "Partitions of topics created at start. (env: KAFKA_PARTITIONS, default 6)")
     var partitions: Int32?
 
+    @OptionGroup var storability: StorabilityOptions
+
     /// The gateway's configuration and its publisher (settings from the environment), topics created.
     func makeGateway(kafka: KafkaOptions, logger: Logger) async throws -> (GatewayConfiguration, Publisher) {
         let environment = ServiceBootstrap.environment
@@ -71,6 +73,7 @@ struct GatewayOptions: ParsableArguments {
             let secret = environment.string("GATEWAY_SECRET_\(source.rawValue.uppercased())", default: "")
             if !secret.isEmpty { configuration.signingSecrets[source] = secret }
         }
+        configuration.storability = try storability.rule()
         configuration.topicPartitions = try partitions ?? Int32(environment.integer("KAFKA_PARTITIONS", default: 6, in: 1...1000))
         try configuration.validate()
 

@@ -259,13 +259,4 @@ import Testing
             #expect(try await writer.write(late, through: nextOffsets(late)).inserted == 1)
         }
     }
-
-    @Test func unstorableTextIsFoundBeforeTheDatabaseSeesIt() throws {
-        let json = Array(#"{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"a\u0000b","event_type":"page_view"}"#.utf8)
-        let event = try EventRecord(decoding: json, format: .product)
-        #expect(StagedBatch.unstorableReason(event, payload: json)?.contains("userId") == true)
-        let fine = try EventRecord(decoding: sampleEvents(.app, count: 1)[0].json, format: .product)
-        #expect(StagedBatch.unstorableReason(fine, payload: Array("{}".utf8)) == nil)
-        #expect(StagedBatch.unstorableReason(fine, payload: [0x7B, 0xFF, 0x7D]) != nil)
-    }
 }

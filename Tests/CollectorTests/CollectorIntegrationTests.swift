@@ -114,7 +114,7 @@ import Testing
         let poison: [(value: String, reason: String)] = [
             ("not json at all", "undecodable: not valid JSON"),
             (#"{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"","event_type":"x"}"#, "undecodable"),
-            (#"{"event_id":"123e4567-e89b-12d3-a456-426614174001","occurred_at":"2025-01-15T12:00:00Z","user_id":"a\u0000b","event_type":"x"}"#, "unstorable"),
+            (#"{"event_id":"123e4567-e89b-12d3-a456-426614174001","occurred_at":"2025-01-15T12:00:00Z","user_id":"a\u0000b","event_type":"x"}"#, "undecodable: user_id must not contain NUL"),
         ]
         var records = samples.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json) }
         for (index, letter) in poison.enumerated() {

@@ -295,9 +295,6 @@ struct CollectorLoop {
                 reason: "a \(event.source.rawValue) event on the \(configuration.source.rawValue) topic \(record.topic)"
             ))
         }
-        if let reason = StagedBatch.unstorableReason(event, payload: record.value) {
-            return .poison(DeadLetter(record: record, reason: "unstorable: \(reason)"))
-        }
         return .event(ConsumedEvent(
             event: event, payload: record.value, partition: record.topicPartition, offset: record.offset,
             correlationID: record.header("correlation-id")
@@ -341,8 +338,9 @@ struct CollectorLoop {
         case abandoned
     }
 
-    /// Stores `events` with `nextOffsets`. When PostgreSQL rejects the data, stores the events one at a
-    /// time and dead-letters those it refuses. Nil when a graceful shutdown ran out of time.
+    /// Stores `events` with `nextOffsets`. When PostgreSQL rejects the data, stores the batch in parts
+    /// (``BatchBisection``) and dead-letters the events it refuses alone. Nil when a graceful shutdown ran
+    /// out of time.
     private mutating func store(
         _ events: [ConsumedEvent],
         through nextOffsets: [KafkaTopicPartition: Int64],
@@ -352,11 +350,13 @@ struct CollectorLoop {
         case .stored(let result): return result
         case .abandoned: return nil
         case .rejected(let error):
-            logger.warning("PostgreSQL rejected a batch; storing its events one by one", metadata: ["error": "\(error)"])
+            logger.warning("PostgreSQL rejected a batch; storing it in parts", metadata: ["error": "\(error)"])
         }
         var total = BatchWriteResult()
-        for event in events {
-            switch try await attempt([event], through: [event.partition: event.offset + 1]) {
+        var bisection = BatchBisection(rejectedBatchOf: events.count)
+        while let range = bisection.next() {
+            let part = Array(events[range])
+            switch try await attempt(part, through: Self.nextOffsets(of: part)) {
             case .stored(let result):
                 total.inserted += result.inserted
                 total.duplicates += result.duplicates
@@ -364,7 +364,9 @@ struct CollectorLoop {
             case .abandoned:
                 return nil
             case .rejected(let error):
-                guard let record = records[RecordPosition(partition: event.partition, offset: event.offset)] else { continue }
+                let event = part[0]
+                guard bisection.rejected(range),
+                      let record = records[RecordPosition(partition: event.partition, offset: event.offset)] else { continue }
                 guard try await publish([DeadLetter(record: record, reason: "unstorable: \(error)")]) else { return nil }
             }
         }
@@ -374,6 +376,13 @@ struct CollectorLoop {
         case .abandoned: return nil
         case .rejected(let error): throw error
         }
+    }
+
+    /// The next offset to read of each partition `events` come from.
+    private static func nextOffsets(of events: [ConsumedEvent]) -> [KafkaTopicPartition: Int64] {
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for event in events { offsets[event.partition] = max(offsets[event.partition] ?? 0, event.offset + 1) }
+        return offsets
     }
 
     /// One write, retried with backoff while the failure is transient. Meanwhile the partitions are

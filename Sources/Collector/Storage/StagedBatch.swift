@@ -58,21 +58,4 @@ struct StagedBatch {
             ])
         }
     }
-
-    /// Why PostgreSQL would refuse `event` whatever the batch, or nil when it can be stored: text columns
-    /// cannot hold NUL characters (JSON can, as `\u0000`), and the payload must be valid UTF-8.
-    static func unstorableReason(_ event: EventRecord, payload: [UInt8]) -> String? {
-        let texts: [(String, String?)] = [
-            ("eventId", event.eventId), ("eventType", event.eventType), ("userId", event.userId),
-            ("country", event.country), ("city", event.city), ("device", event.device),
-            ("gender", event.gender), ("campaignId", event.campaignId),
-        ]
-        for case let (field, text?) in texts where text.utf8.contains(0) {
-            return "\(field) contains a NUL character, which PostgreSQL text cannot store"
-        }
-        if String(validating: payload, as: UTF8.self) == nil {
-            return "the record value is not valid UTF-8"
-        }
-        return nil
-    }
 }
