@@ -45,16 +45,21 @@ struct EventIngestor: Sendable {
             throw APIError(error.reason == .tooManyEvents ? .contentTooLarge : .badRequest, error.message)
         }
 
-        let (valid, rejections) = separate(parsed, authenticated: authenticated, route: route)
+        let (valid, separated) = separate(parsed, authenticated: authenticated, route: route)
         let unique = DeduplicatedEvents(valid)
         guard !unique.records.isEmpty else {
-            context.logger.notice("request without valid events", metadata: ["rejected": "\(rejections.count)"])
-            let summary = IngestSummary(accepted: 0, duplicates: 0, rejections: rejections)
+            context.logger.notice("request without valid events", metadata: ["rejected": "\(separated.count)"])
+            let summary = IngestSummary(accepted: 0, duplicates: 0, rejections: separated)
             return Self.response(.badRequest, summary)
         }
-        try await publish(unique.records, of: parsed, context: context)
+        let refused = try await publish(unique.records, of: parsed, context: context)
+        let rejections = refused.isEmpty ? separated : Self.merging(refused, into: separated, of: parsed)
+        let accepted = unique.records.count - refused.count
+        guard accepted > 0 else {
+            return Self.response(.badRequest, IngestSummary(accepted: 0, duplicates: 0, rejections: rejections))
+        }
 
-        let summary = IngestSummary(accepted: unique.records.count, duplicates: unique.duplicates, rejections: rejections)
+        let summary = IngestSummary(accepted: accepted, duplicates: unique.duplicates, rejections: rejections)
         context.logger.info("events accepted", metadata: [
             "accepted": "\(summary.accepted)", "rejected": "\(summary.rejected)", "duplicates": "\(summary.duplicates)",
         ])
@@ -94,9 +99,12 @@ struct EventIngestor: Sendable {
     }
 
     /// Publishes the events in one `publishAll`, so the request waits once for all acknowledgements.
-    /// Any failure fails the request as a whole (503): the client resends it, and the events that did
-    /// reach Kafka are deduplicated downstream.
-    private func publish(_ events: [EventRecord], of request: EventRequest, context: GatewayRequestContext) async throws(APIError) {
+    /// Returns the events Kafka refused for what they are (``PublisherError/refusesEvent``): sending them
+    /// again would fail forever, so they are invalid items. Any other failure fails the request as a whole
+    /// (503): the client resends it, and the events that did reach Kafka are deduplicated downstream.
+    private func publish(
+        _ events: [EventRecord], of request: EventRequest, context: GatewayRequestContext
+    ) async throws(APIError) -> [(event: EventRecord, error: PublisherError)] {
         let headers = [KafkaHeader(name: "correlation-id", value: context.correlationID)] + fixedHeaders
         var counts: [EventSource: Int] = [:]
         let records = events.map { event in
@@ -108,12 +116,13 @@ struct EventIngestor: Sendable {
                 headers: headers
             )
         }
-        let failure: PublisherError?
+        var refused: [(event: EventRecord, error: PublisherError)] = []
+        var failure: PublisherError?
         do {
-            failure = try await publisher.publishAll(records).lazy.compactMap { result -> PublisherError? in
-                guard case .failure(let error) = result else { return nil }
-                return error
-            }.first
+            for (event, result) in zip(events, try await publisher.publishAll(records)) {
+                guard case .failure(let error) = result else { continue }
+                if error.refusesEvent { refused.append((event, error)) } else { failure = failure ?? error }
+            }
         } catch {
             failure = error
         }
@@ -127,7 +136,27 @@ struct EventIngestor: Sendable {
                 headers: [.retryAfter: String(configuration.retryAfter.wholeSecondsRoundedUp)]
             )
         }
+        for (event, error) in refused {
+            counts[event.source, default: 0] -= 1
+            metrics.rejected(1, source: event.source, reason: .refusedByKafka)
+            context.logger.notice("Kafka refused an event", metadata: ["event.id": "\(event.eventId)", "error": "\(error)"])
+        }
         for (source, count) in counts { metrics.accepted(count, source: source) }
+        return refused
+    }
+
+    /// `rejections` with those of the events Kafka refused, in request order.
+    private static func merging(
+        _ refused: [(event: EventRecord, error: PublisherError)], into rejections: [EventRejection], of request: EventRequest
+    ) -> [EventRejection] {
+        var merged = rejections
+        for (index, item) in request.items.enumerated() {
+            guard case .success(let event) = item,
+                  let error = refused.first(where: { $0.event.byteRange == event.byteRange })?.error else { continue }
+            merged.append(EventRejection(index: index, eventId: event.eventId, error: EventValidationError(
+                field: "", message: "Kafka refused the event: \(error.kafkaError?.message ?? error.message)")))
+        }
+        return merged.sorted { $0.index < $1.index }
     }
 
     /// The body, up to the size limit (413) and within the request timeout (408).

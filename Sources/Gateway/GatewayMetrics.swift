@@ -13,6 +13,8 @@ final class GatewayMetrics: Sendable {
         case signature
         /// Valid, but Kafka did not acknowledge the request's events (answered 503).
         case unavailable
+        /// Kafka refused the event itself (e.g. larger than the topic's record limit): an invalid item.
+        case refusedByKafka = "refused_by_kafka"
     }
 
     /// The `source` label of rejected events whose source could not be read.

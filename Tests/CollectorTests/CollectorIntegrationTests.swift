@@ -148,6 +148,35 @@ import Testing
         }
     }
 
+    /// A record near Kafka's record limit that must be dead-lettered no longer fits with the dead-letter
+    /// headers: Kafka refuses the letter for good. It was retried forever and the member held its
+    /// partition without progress; now it goes without its value, saying where the original lies.
+    @Test func aDeadLetterTooLargeForKafkaGoesWithoutItsValueAndTheRestFlowsOn() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-large-letter", partitions: 1)
+        let samples = sampleEvents(.app, count: 40)
+        var records = samples.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json) }
+        let large = [UInt8](repeating: UInt8(ascii: "x"), count: 999_900)
+        records.insert(KafkaProducerRecord(
+            topic: topic, key: Array("large".utf8), value: large, headers: [KafkaHeader(name: "correlation-id", value: "large")]
+        ), at: 20)
+        try await kafka.publish(records)
+        try await TestDatabase.with { database in
+            let configuration = collectorConfiguration(source: .app, topic: topic, database: database, kafka: kafka)
+            try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                let handled = try await eventually(timeout: .seconds(60)) { try await Self.handled(database, group: configuration.groupID) == 41 }
+                #expect(handled, "the member stopped at the large record")
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+            let letters = try await kafka.read(configuration.deadLetterTopic, count: 1)
+            let letter = try #require(letters.first { $0.header("correlation-id") == "large" })
+            #expect(letter.value.isEmpty)
+            #expect(letter.header("dlq-value-omitted")?.hasPrefix("999900 bytes") == true)
+            #expect(letter.header("dlq-offset") == "20")
+            #expect(letter.header("dlq-reason")?.hasPrefix("undecodable") == true)
+        }
+    }
+
     @Test func twoThenThreeInstancesShareThePartitionsWithExactTotals() async throws {
         let kafka = try TestKafka()
         let topic = try await kafka.makeTopic("collector-group", partitions: 6)

@@ -126,6 +126,22 @@ import Testing
         }
     }
 
+    /// An event Kafka itself refuses (here: the size rule set above the broker's limit, so librdkafka
+    /// refuses the record) is a permanent error, not an outage: an invalid item, not a 503 forever.
+    @Test func anEventKafkaRefusesIsAnInvalidItem() async throws {
+        let large = SampleEvents.facebookTop(id: "refused").replacingOccurrences(
+            of: #""name":"#, with: #""padding":"\#(String(repeating: "x", count: 1_100_000))","name":"#)
+        try await withGateway(configure: { $0.storability.maximumEventBytes = .max }) { gateway in
+            let response = try await gateway.post("/webhook/events", SampleEvents.array([large, SampleEvents.facebookTop(id: "fine")]))
+            #expect(response.status == .accepted)
+            let summary = try Summary(response)
+            #expect(summary.accepted == 1)
+            #expect(summary.errors.map(\.index) == [0])
+            #expect(summary.errors.first?.error.hasPrefix("Kafka refused the event") == true, "\(summary.errors)")
+            #expect(try await gateway.metricsText().contains(#"reason="refused_by_kafka""#))
+        }
+    }
+
     @Test func emptyBatchesAnswer400WithTheSummary() async throws {
         try await withGateway(createTopics: false) { gateway in
             for (path, body) in [("/webhook/events", "[]"), ("/webhook/events/bulk", #"{"events":[]}"#), ("/events", #"{"events":[]}"#)] {
