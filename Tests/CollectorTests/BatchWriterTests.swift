@@ -259,4 +259,48 @@ import Testing
             #expect(try await writer.write(late, through: nextOffsets(late)).inserted == 1)
         }
     }
+
+    /// A product event as the collector reads it at `offset`.
+    private func productEvent(id: String, user: String, at time: String, offset: Int64) throws -> ConsumedEvent {
+        let json = Array(#"{"event_id":"\#(id)","occurred_at":"\#(time)","user_id":"\#(user)","event_type":"page_view"}"#.utf8)
+        return ConsumedEvent(
+            event: try EventRecord(decoding: json, format: .product), payload: json,
+            partition: KafkaTopicPartition(topic: "events.test", partition: 0), offset: offset)
+    }
+
+    /// Users counted per day in `user_value_counts` (dimension `users`), and the UTF-8 ids of the users with
+    /// a history (bytes: a `Set<String>` would merge canonically equivalent ids).
+    private func activeUsers(_ database: TestDatabase) async throws -> (days: [String: Int], users: Set<[UInt8]>) {
+        var days: [String: Int] = [:]
+        for row in try await database.client.query(
+            "SELECT day::text AS day, sum(users)::bigint AS n FROM user_value_counts WHERE dimension = 'users' GROUP BY day") {
+            let count = try row.decode(Int.self, column: "n")
+            if count != 0 { days[try row.decode(String.self, column: "day")] = count }
+        }
+        var users = Set<[UInt8]>()
+        for row in try await database.client.query("SELECT user_id FROM user_histories") {
+            users.insert(Array(try row.decode(String.self, column: "user_id").utf8))
+        }
+        return (days, users)
+    }
+
+    /// A resent event with another time or user is a duplicate: it was counted as activity of that user on
+    /// that day (DAU, demographics, funnel and retention changed), because histories were built from every
+    /// staged event rather than the newly stored ones.
+    @Test func aDuplicateWithAnotherTimeOrUserChangesNoDistinctUserCount() async throws {
+        try await TestDatabase.with { database in
+            let writer = writer(database)
+            let id = "5b0c3c1e-8d0e-4a43-9a51-0d8c1e0f6a01"
+            let original = [try productEvent(id: id, user: "user-a", at: "2025-01-10T10:00:00Z", offset: 0)]
+            #expect(try await writer.write(original, through: nextOffsets(original)).inserted == 1)
+            let resent = [
+                try productEvent(id: id, user: "user-b", at: "2025-01-20T10:00:00Z", offset: 1),
+                try productEvent(id: "5b0c3c1e-8d0e-4a43-9a51-0d8c1e0f6a02", user: "user-c", at: "2025-01-21T10:00:00Z", offset: 2),
+            ]
+            #expect(try await writer.write(resent, through: nextOffsets(resent)) == BatchWriteResult(inserted: 1, duplicates: 1))
+            let active = try await activeUsers(database)
+            #expect(active.days == ["2025-01-10": 1, "2025-01-21": 1])
+            #expect(active.users == [Array("user-a".utf8), Array("user-c".utf8)])
+        }
+    }
 }

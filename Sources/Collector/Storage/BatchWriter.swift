@@ -52,7 +52,7 @@ public struct BatchWriter: Sendable {
                     try await connection.executeScript(Self.createStaging)
                     try await connection.copyFrom(Self.copyStaging, data: batch.buffer)
                     inserted = try await connection.execute(Self.storeFresh)
-                    try await stageUserCounters(batch.activity, on: connection)
+                    try await stageUserCounters(try await freshActivity(of: batch, inserted: inserted, on: connection), on: connection)
                     // Last, as the other writers of the source update the same aggregate rows: they wait for
                     // this transaction from here to its commit only.
                     try await connection.execute(Self.addToAggregates)
@@ -86,6 +86,21 @@ public struct BatchWriter: Sendable {
 
     // MARK: Distinct users
 
+    /// The user activity of the batch's newly stored events: all of them in the common case; otherwise
+    /// those `collector_fresh` holds.
+    private func freshActivity(
+        of batch: StagedBatch, inserted: Int, on connection: PostgresConnection
+    ) async throws -> [StagedBatch.UserKey: [(UserDimension, Int64)]] {
+        guard inserted != batch.rowCount else { return batch.activity() }
+        var fresh = Set<StagedBatch.EventKey>(minimumCapacity: inserted)
+        for row in try await connection.query("SELECT source, event_id FROM collector_fresh") {
+            fresh.insert(.init(
+                source: try row.decode(String.self, column: "source"),
+                eventId: try row.decode(String.self, column: "event_id")))
+        }
+        return batch.activity(fresh: fresh)
+    }
+
     /// Adds the batch's user activity to the users' histories and stages their changes to the distinct-user
     /// counters for ``addToAggregates``. The stored histories of the batch's users are locked first, in key order, so that even
     /// two writers with the same user (the key is the user id, so only after partitions were added) apply
@@ -97,7 +112,8 @@ public struct BatchWriter: Sendable {
         var stored = Set<StagedBatch.UserKey>(minimumCapacity: activity.count)
         for row in try await connection.query(Self.lockHistories) {
             let key = StagedBatch.UserKey(
-                source: try row.decode(String.self, column: "source"), userId: try row.decode(String.self, column: "user_id"))
+                source: try row.decode(String.self, column: "source"),
+                userId: try row.decode(String.self, column: "user_id"))
             stored.insert(key)
             guard let days = activity[key] else { continue }
             let json = Array(try row.decode(String.self, column: "history").utf8)
@@ -245,10 +261,10 @@ public struct BatchWriter: Sendable {
         ON CONFLICT (cohort_week, week) DO UPDATE SET users = t.users + EXCLUDED.users
         """
 
-    /// The stored histories of the batch's users, locked for the transaction in key order.
+    /// The stored histories of the users of the batch's fresh events, locked for the transaction in key order.
     static let lockHistories: PostgresQuery = """
         SELECT h.source, h.user_id, h.history
-        FROM user_histories h JOIN (SELECT DISTINCT source, user_id FROM collector_batch) b USING (source, user_id)
+        FROM user_histories h JOIN (SELECT DISTINCT source, user_id FROM collector_fresh) b USING (source, user_id)
         ORDER BY 1, 2 FOR UPDATE OF h
         """
 

@@ -7,8 +7,8 @@ struct StagedBatch {
     private(set) var buffer: PostgresCopyBuffer
     /// Events left out because an earlier event of the same batch has the same (source, event id).
     private(set) var repeatedInBatch = 0
-    /// Per (source, user id), the dimensions and days of their events.
-    private(set) var activity: [UserKey: [(UserDimension, Int64)]] = [:]
+    /// The staged events, each (source, event id) once, in batch order.
+    private var staged: [EventRecord] = []
 
     /// A user: ids are unique within a source only.
     struct UserKey: Hashable {
@@ -16,25 +16,26 @@ struct StagedBatch {
         var userId: String
     }
 
-    var rowCount: Int { buffer.rowCount }
-
-    private struct Key: Hashable {
-        var source: EventSource
+    /// An event: ids are unique within a source only.
+    struct EventKey: Hashable {
+        var source: String
         var eventId: String
     }
 
+    var rowCount: Int { buffer.rowCount }
+
     init(_ events: [ConsumedEvent]) {
         buffer = PostgresCopyBuffer(reservingCapacity: events.count * 512)
-        var seen = Set<Key>(minimumCapacity: events.count)
+        staged.reserveCapacity(events.count)
+        var seen = Set<EventKey>(minimumCapacity: events.count)
         for consumed in events {
             let event = consumed.event
-            guard seen.insert(Key(source: event.source, eventId: event.eventId)).inserted else {
+            guard seen.insert(EventKey(source: event.source.rawValue, eventId: event.eventId)).inserted else {
                 repeatedInBatch += 1
                 continue
             }
+            staged.append(event)
             let day = UTCCalendar.day(ofMicroseconds: event.occurredAt)
-            activity[UserKey(source: event.source.rawValue, userId: event.userId), default: []]
-                .append(contentsOf: UserDimension.all(of: event).map { ($0, day) })
             buffer.appendRow([
                 event.source.rawValue,
                 event.eventId,
@@ -57,5 +58,18 @@ struct StagedBatch {
                 String(decoding: consumed.payload, as: UTF8.self),
             ])
         }
+    }
+
+    /// Per (source, user id), the dimensions and days of the staged events that were newly stored: those
+    /// of `fresh`, or all of them when nil. A repeat of a stored event (another time or user, same id) is
+    /// a duplicate, and must not move anyone's activity.
+    func activity(fresh: Set<EventKey>? = nil) -> [UserKey: [(UserDimension, Int64)]] {
+        var activity: [UserKey: [(UserDimension, Int64)]] = [:]
+        for event in staged where fresh?.contains(EventKey(source: event.source.rawValue, eventId: event.eventId)) ?? true {
+            let day = UTCCalendar.day(ofMicroseconds: event.occurredAt)
+            activity[UserKey(source: event.source.rawValue, userId: event.userId), default: []]
+                .append(contentsOf: UserDimension.all(of: event).map { ($0, day) })
+        }
+        return activity
     }
 }
