@@ -303,4 +303,20 @@ import Testing
             #expect(active.users == [Array("user-a".utf8), Array("user-c".utf8)])
         }
     }
+
+    /// Two users whose ids are canonically equivalent but not the same bytes ("café" precomposed and
+    /// decomposed) are two users to PostgreSQL; Swift's String equality merged them into one history.
+    @Test func userIdsAreComparedByteForByte() async throws {
+        try await TestDatabase.with { database in
+            let writer = writer(database)
+            let batch = [
+                try productEvent(id: "5b0c3c1e-8d0e-4a43-9a51-0d8c1e0f6a11", user: "caf\u{e9}", at: "2025-01-10T10:00:00Z", offset: 0),
+                try productEvent(id: "5b0c3c1e-8d0e-4a43-9a51-0d8c1e0f6a12", user: "cafe\u{301}", at: "2025-01-10T11:00:00Z", offset: 1),
+            ]
+            #expect(try await writer.write(batch, through: nextOffsets(batch)).inserted == 2)
+            let active = try await activeUsers(database)
+            #expect(active.days == ["2025-01-10": 2])
+            #expect(active.users == [Array("caf\u{e9}".utf8), Array("cafe\u{301}".utf8)])
+        }
+    }
 }

@@ -141,4 +141,15 @@ import Testing
         #expect(deduplicated.records == [record, other])
         #expect(deduplicated.duplicates == 2)
     }
+
+    /// "café" with a precomposed é and "cafe" + U+0301 are equal as Swift strings (canonical equivalence)
+    /// but distinct ids to PostgreSQL: the second was dropped as a duplicate of the first.
+    @Test func idsAreComparedByteForByteAsTheDatabaseDoes() throws {
+        let composed = TestEvents.editing(TestEvents.facebookTop, "eventId", to: #""caf\u00e9""#)
+        let decomposed = TestEvents.editing(TestEvents.facebookTop, "eventId", to: #""cafe\u0301""#)
+        let request = try parse("[\(composed),\(decomposed),\(composed)]", .webhook)
+        let unique = request.deduplicated()
+        #expect(unique.records.map { Array($0.eventId.utf8) } == [Array("caf\u{e9}".utf8), Array("cafe\u{301}".utf8)])
+        #expect(unique.duplicates == 1)
+    }
 }

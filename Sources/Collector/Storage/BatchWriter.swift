@@ -96,7 +96,7 @@ public struct BatchWriter: Sendable {
         for row in try await connection.query("SELECT source, event_id FROM collector_fresh") {
             fresh.insert(.init(
                 source: try row.decode(String.self, column: "source"),
-                eventId: try row.decode(String.self, column: "event_id")))
+                eventId: BytewiseString(try row.decode(String.self, column: "event_id"))))
         }
         return batch.activity(fresh: fresh)
     }
@@ -113,20 +113,20 @@ public struct BatchWriter: Sendable {
         for row in try await connection.query(Self.lockHistories) {
             let key = StagedBatch.UserKey(
                 source: try row.decode(String.self, column: "source"),
-                userId: try row.decode(String.self, column: "user_id"))
+                userId: BytewiseString(try row.decode(String.self, column: "user_id")))
             stored.insert(key)
             guard let days = activity[key] else { continue }
             let json = Array(try row.decode(String.self, column: "history").utf8)
             var history = try UserHistory(json: json, reading: Set(days.lazy.map(\.0)))
             if history.record(days, source: key.source, into: &changes) {
-                updated.appendRow([key.source, key.userId, history.json, false])
+                updated.appendRow([key.source, key.userId.string, history.json, false])
             }
         }
         var created = 0
         for (key, days) in activity where !stored.contains(key) {
             var history = UserHistory()
             _ = history.record(days, source: key.source, into: &changes)
-            updated.appendRow([key.source, key.userId, history.json, true])
+            updated.appendRow([key.source, key.userId.string, history.json, true])
             created += 1
         }
         guard !updated.isEmpty else { return }

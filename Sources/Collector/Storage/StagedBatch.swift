@@ -10,16 +10,16 @@ struct StagedBatch {
     /// The staged events, each (source, event id) once, in batch order.
     private var staged: [EventRecord] = []
 
-    /// A user: ids are unique within a source only.
+    /// A user: ids are unique within a source only, and compared as PostgreSQL compares them.
     struct UserKey: Hashable {
         var source: String
-        var userId: String
+        var userId: BytewiseString
     }
 
-    /// An event: ids are unique within a source only.
+    /// An event: ids are unique within a source only, and compared as PostgreSQL compares them.
     struct EventKey: Hashable {
         var source: String
-        var eventId: String
+        var eventId: BytewiseString
     }
 
     var rowCount: Int { buffer.rowCount }
@@ -30,7 +30,7 @@ struct StagedBatch {
         var seen = Set<EventKey>(minimumCapacity: events.count)
         for consumed in events {
             let event = consumed.event
-            guard seen.insert(EventKey(source: event.source.rawValue, eventId: event.eventId)).inserted else {
+            guard seen.insert(EventKey(source: event.source.rawValue, eventId: BytewiseString(event.eventId))).inserted else {
                 repeatedInBatch += 1
                 continue
             }
@@ -65,9 +65,9 @@ struct StagedBatch {
     /// a duplicate, and must not move anyone's activity.
     func activity(fresh: Set<EventKey>? = nil) -> [UserKey: [(UserDimension, Int64)]] {
         var activity: [UserKey: [(UserDimension, Int64)]] = [:]
-        for event in staged where fresh?.contains(EventKey(source: event.source.rawValue, eventId: event.eventId)) ?? true {
+        for event in staged where fresh?.contains(EventKey(source: event.source.rawValue, eventId: BytewiseString(event.eventId))) ?? true {
             let day = UTCCalendar.day(ofMicroseconds: event.occurredAt)
-            activity[UserKey(source: event.source.rawValue, userId: event.userId), default: []]
+            activity[UserKey(source: event.source.rawValue, userId: BytewiseString(event.userId)), default: []]
                 .append(contentsOf: UserDimension.all(of: event).map { ($0, day) })
         }
         return activity
