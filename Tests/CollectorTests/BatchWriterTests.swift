@@ -319,4 +319,23 @@ import Testing
             #expect(active.users == [Array("caf\u{e9}".utf8), Array("cafe\u{301}".utf8)])
         }
     }
+
+    /// Partitions for 4,500 days in one transaction held ~4 locks each until it ended: more than the
+    /// server's whole lock table (200 connections x 64), so the batch failed with SQLSTATE 53200 on every
+    /// retry (and so did other sessions meanwhile). Retention dropped them the same way.
+    @Test func partitionsOfThousandsOfDaysAreMadeAndDroppedInChunks() async throws {
+        try await TestDatabase.with { database in
+            let partitions = EventPartitions(client: database.client, logger: testLogger)
+            let first = UTCCalendar.day(year: 2000, month: 1, day: 1)
+            try await partitions.ensure(days: Set(first..<first + 4_500))
+            let count = { () async throws -> Int in
+                try await database.client.query(
+                    "SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'events'::regclass")[0].decode(Int.self, column: "n")
+            }
+            #expect(try await count() == 4_500)
+            let dropped = try await partitions.maintain(today: first + 4_500, ahead: 0, retentionDays: 0)
+            #expect(dropped.count == 4_500)
+            #expect(try await count() == 1, "only today's partition is left")
+        }
+    }
 }

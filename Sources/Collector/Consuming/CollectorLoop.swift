@@ -386,7 +386,8 @@ struct CollectorLoop {
     }
 
     /// One write, retried with backoff while the failure is transient. Meanwhile the partitions are
-    /// paused, and the consumer is still polled so that the group keeps this member.
+    /// paused, and the consumer is still polled so that the group keeps this member. A batch that fills
+    /// the lock table is `rejected`, so that it is stored in parts.
     private mutating func attempt(_ events: [ConsumedEvent], through nextOffsets: [KafkaTopicPartition: Int64]) async throws -> Attempt {
         var failures = 0
         while true {
@@ -396,6 +397,9 @@ struct CollectorLoop {
                 endOutage()
                 return .stored(result)
             } catch let error as PostgresError where StorageFailure(error) == .rejectedData {
+                endOutage()
+                return .rejected(error)
+            } catch let error as PostgresError where StorageFailure(error) == .lockTableFull && events.count > 1 {
                 endOutage()
                 return .rejected(error)
             } catch is CancellationError {
