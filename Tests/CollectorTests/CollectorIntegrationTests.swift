@@ -177,6 +177,29 @@ import Testing
         }
     }
 
+    /// The offset stored in PostgreSQL lies past the end of the log, as after the topic was recreated or the
+    /// in-memory broker restarted: the collector sought there and silently skipped every new record below it.
+    @Test func storedOffsetsPastTheEndOfTheLogAreRewoundNotSkippedTo() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-offsets-ahead", partitions: 1)
+        let samples = sampleEvents(.app, count: 30)
+        try await kafka.publish(samples, to: topic)
+        let metrics = TestMetrics()
+        try await TestDatabase.with { database in
+            let configuration = collectorConfiguration(source: .app, topic: topic, database: database, kafka: kafka)
+            try await database.client.execute(
+                "INSERT INTO collector_offsets (group_id, topic, partition, next_offset) VALUES (\(configuration.groupID), \(topic), 0, 1000)")
+            try await withTestMetrics(metrics) {
+                try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                    let stored = try await eventually(timeout: .seconds(60)) { try await Self.handled(database, group: configuration.groupID) == 30 }
+                    #expect(stored, "the new log's records were skipped")
+                }
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+            #expect(metrics.counterTotal(label: "collector_offsets_ahead_of_log_total") == 1)
+        }
+    }
+
     @Test func twoThenThreeInstancesShareThePartitionsWithExactTotals() async throws {
         let kafka = try TestKafka()
         let topic = try await kafka.makeTopic("collector-group", partitions: 6)

@@ -191,6 +191,7 @@ struct CollectorLoop {
                 stored.merge(try await writer.storedOffsets(topic: topic, partitions: partitions.map(\.partition))) { $1 }
             }
             readiness.setDatabaseReachable(true)
+            stored.merge(try await rewindOffsetsAheadOfLog(stored)) { $1 }
             var seeks: [KafkaTopicPartition: Int64] = [:]
             for partition in targets {
                 if let offset = stored[partition] ?? lowestDropped[partition] { seeks[partition] = offset }
@@ -221,6 +222,30 @@ struct CollectorLoop {
                 "error": "\(error)", "kafka.partitions": "\(targets)", "retry.delay": "\(delay)",
             ])
         }
+    }
+
+    /// Finds stored offsets past the end of their partition's log: the topic was recreated, the broker
+    /// restarted empty, or the log was truncated. Seeking there would skip every record the new log gets
+    /// below that offset, and the writer would take them for stored ones. Such offsets are moved back in
+    /// PostgreSQL to the start of the log (events already stored are still recognised by their ids), logged
+    /// and counted; returns the new offsets.
+    private func rewindOffsetsAheadOfLog(_ stored: [KafkaTopicPartition: Int64]) async throws -> [KafkaTopicPartition: Int64] {
+        guard !stored.isEmpty else { return [:] }
+        let marks = try await consumer.watermarks(Array(stored.keys))
+        var rewinds: [KafkaTopicPartition: (log: ClosedRange<Int64>, stored: Int64)] = [:]
+        for (partition, offset) in stored {
+            if let log = marks[partition], offset > log.upperBound { rewinds[partition] = (log, offset) }
+        }
+        guard !rewinds.isEmpty else { return [:] }
+        let rewound = try await writer.rewind(rewinds.mapValues(\.log))
+        for (partition, (log, offset)) in rewinds.sorted(by: { $0.key < $1.key }) where rewound[partition] != nil {
+            metrics.offsetsAheadOfLog.increment()
+            logger.error("stored offset past the end of the log (topic recreated, broker restarted empty, or log truncated); reading the partition from the start of its log", metadata: [
+                "kafka.partition": "\(partition)", "collector.stored_offset": "\(offset)",
+                "kafka.log_start": "\(log.lowerBound)", "kafka.log_end": "\(log.upperBound)",
+            ])
+        }
+        return rewound
     }
 
     // MARK: Batches

@@ -84,6 +84,29 @@ public struct BatchWriter: Sendable {
         return offsets
     }
 
+    /// Moves the stored next offset of each partition back to the start of its log (`logs`, first and
+    /// next offset) where it still lies past the log's end; returns the offsets moved. A writer that stored
+    /// progress in the new log meanwhile keeps it.
+    public func rewind(_ logs: [KafkaTopicPartition: ClosedRange<Int64>]) async throws -> [KafkaTopicPartition: Int64] {
+        var rewound: [KafkaTopicPartition: Int64] = [:]
+        for (topic, entries) in Dictionary(grouping: logs, by: \.key.topic) {
+            let sorted = entries.sorted { $0.key.partition < $1.key.partition }
+            let rows = try await client.query("""
+                UPDATE collector_offsets AS o SET next_offset = v.log_start, updated_at = now()
+                FROM unnest(\(Self.arrayText(sorted.map(\.key.partition)))::integer[],
+                            \(Self.arrayText(sorted.map(\.value.lowerBound)))::bigint[],
+                            \(Self.arrayText(sorted.map(\.value.upperBound)))::bigint[]) AS v(partition, log_start, log_end)
+                WHERE o.group_id = \(groupID) AND o.topic = \(topic) AND o.partition = v.partition AND o.next_offset > v.log_end
+                RETURNING o.partition, o.next_offset
+                """)
+            for row in rows {
+                let partition = try row.decode(Int32.self, column: "partition")
+                rewound[KafkaTopicPartition(topic: topic, partition: partition)] = try row.decode(Int64.self, column: "next_offset")
+            }
+        }
+        return rewound
+    }
+
     // MARK: Distinct users
 
     /// The user activity of the batch's newly stored events: all of them in the common case; otherwise
