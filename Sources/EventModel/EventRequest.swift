@@ -49,16 +49,16 @@ public struct EventRequest: Sendable {
     ) throws(EventRequestError) -> EventRequest {
         let document: JSONDocument
         do {
-            document = try JSONDocument.parse(body, maximumDepth: maximumDepth)
+            // The event list is counted while it is parsed: a body of too many items is refused before the
+            // rest of it is read.
+            document = try JSONDocument.parse(body, maximumDepth: maximumDepth, maximumListLength: maximumEvents)
+        } catch where error.isListTooLong {
+            throw EventRequestError(.tooManyEvents, "a request may carry at most \(maximumEvents) events, this one has more")
         } catch {
             throw EventRequestError(.malformedJSON, "body is not valid JSON: \(error)")
         }
         let events = try eventNodes(of: document, shape: shape)
         let count = events.count
-        guard count <= maximumEvents else {
-            throw EventRequestError(
-                .tooManyEvents, "a request may carry at most \(maximumEvents) events, this one has \(count)")
-        }
 
         let format = shape.format
         let validator = EventValidator(document: document, rule: rule)

@@ -30,12 +30,17 @@ public struct JSONDocument: Sendable {
 
     /// Parses a complete JSON text (RFC 8259, strictly: no comments, no trailing commas, valid UTF-8,
     /// no lone surrogate escapes, nothing after the top-level value).
+    ///
+    /// An array at the top two levels (where a request's events are) holding more than
+    /// `maximumListLength` elements stops the parse there (``JSONSyntaxError/isListTooLong``), before the
+    /// rest is read: 64 MiB of `[0,0,0,…` costs what the first elements cost, not 32 million tape entries.
     public static func parse(
         _ bytes: [UInt8],
-        maximumDepth: Int = defaultMaximumDepth
+        maximumDepth: Int = defaultMaximumDepth,
+        maximumListLength: Int = .max
     ) throws(JSONSyntaxError) -> JSONDocument {
         let tape = try bytes.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in
-            var parser = JSONParser(input: buffer, maximumDepth: maximumDepth)
+            var parser = JSONParser(input: buffer, maximumDepth: maximumDepth, maximumListLength: maximumListLength)
             return try parser.parse()
         }
         return JSONDocument(bytes: bytes, tape: tape)

@@ -4,11 +4,14 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
     public let offset: Int
     /// What is wrong, without the position: `unexpected character 'x'`.
     public let message: String
+    /// True when the text was refused for a list longer than the caller allows, not for its syntax.
+    public let isListTooLong: Bool
 
     /// An error with `message` (without position) at byte `offset`.
-    public init(_ message: String, at offset: Int) {
+    public init(_ message: String, at offset: Int, isListTooLong: Bool = false) {
         self.message = message
         self.offset = offset
+        self.isListTooLong = isListTooLong
     }
 
     public var description: String { "\(message) at byte \(offset)" }

@@ -13,21 +13,25 @@ struct EventIngestor: Sendable {
     let publisher: Publisher
     let signature: RequestSignature
     let metrics: GatewayMetrics
+    let bodyBudget: BodyMemoryBudget
     /// Record headers every event carries besides its correlation id.
     private let fixedHeaders = [
         KafkaHeader(name: "content-type", value: "application/json"),
         KafkaHeader(name: "schema-version", value: "1"),
     ]
 
-    init(configuration: GatewayConfiguration, publisher: Publisher, metrics: GatewayMetrics) {
+    init(configuration: GatewayConfiguration, publisher: Publisher, metrics: GatewayMetrics, bodyBudget: BodyMemoryBudget) {
         self.configuration = configuration
         self.publisher = publisher
         self.signature = RequestSignature(secrets: configuration.signingSecrets)
         self.metrics = metrics
+        self.bodyBudget = bodyBudget
     }
 
     func ingest(_ request: Request, context: GatewayRequestContext, route: IngestRoute) async throws(APIError) -> Response {
-        let body = try await readBody(of: request)
+        let reservation = BodyReservation(budget: bodyBudget)
+        defer { reservation.releaseAll() }
+        let body = try await readBody(of: request, reservation: reservation)
 
         let authenticated = signature.authenticate(
             body, header: request.headers[RequestSignature.headerName], sources: route.sources)
@@ -159,12 +163,19 @@ struct EventIngestor: Sendable {
         return merged.sorted { $0.index < $1.index }
     }
 
-    /// The body, up to the size limit (413) and within the request timeout (408).
-    private func readBody(of request: Request) async throws(APIError) -> [UInt8] {
+    /// The body, up to the size limit (413, before any of it is read when its length is announced), within
+    /// the memory budget of all bodies (503) and within the request timeout (408).
+    private func readBody(of request: Request, reservation: BodyReservation) async throws(APIError) -> [UInt8] {
         let limit = configuration.maximumBodyBytes
         let tooLarge = APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
+        let overloaded = APIError(
+            .serviceUnavailable, "the gateway holds as many request bodies as its memory allows; retry later",
+            headers: [.retryAfter: String(configuration.retryAfter.wholeSecondsRoundedUp)])
         let declared = request.headers[.contentLength].flatMap { Int($0) }
-        if let declared, declared > limit { throw tooLarge }
+        if let declared {
+            guard declared <= limit else { throw tooLarge }
+            guard reservation.take(BodyMemoryBudget.cost(ofBodyBytes: declared)) else { throw overloaded }
+        }
         let body = request.body
         let timeout = configuration.requestTimeout
         do {
@@ -174,6 +185,9 @@ struct EventIngestor: Sendable {
                     bytes.reserveCapacity(min(declared ?? 64 * 1024, limit))
                     for try await chunk in body {
                         guard bytes.count + chunk.readableBytes <= limit else { throw tooLarge }
+                        if declared == nil, !reservation.take(BodyMemoryBudget.cost(ofBodyBytes: chunk.readableBytes)) {
+                            throw overloaded
+                        }
                         bytes.append(contentsOf: chunk.readableBytesView)
                     }
                     return bytes

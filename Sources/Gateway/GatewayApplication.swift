@@ -52,7 +52,9 @@ func makeApplication(
         cacheDuration: configuration.readinessCacheDuration,
         logger: logger
     )
-    let ingestor = EventIngestor(configuration: configuration, publisher: publisher, metrics: metrics)
+    let ingestor = EventIngestor(
+        configuration: configuration, publisher: publisher, metrics: metrics,
+        bodyBudget: BodyMemoryBudget(capacity: configuration.maximumBodyMemory))
 
     let router = Router(context: GatewayRequestContext.self)
     router.middlewares.add(CorrelationIDMiddleware<GatewayRequestContext>())
@@ -72,6 +74,7 @@ func makeApplication(
 
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "eventplatform-gateway"
@@ -80,4 +83,12 @@ func makeApplication(
         onServerRunning: onServerRunning,
         logger: logger
     )
+}
+
+extension TimeAmount {
+    /// `duration`, to the nanosecond.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 }

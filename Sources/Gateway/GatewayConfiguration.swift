@@ -10,6 +10,12 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var port: Int = 8080
     /// Requests with a larger body answer 413.
     public var maximumBodyBytes: Int = 64 * 1024 * 1024
+    /// Memory all request bodies being read and parsed may hold at once, counted as three times each
+    /// body's size (``BodyMemoryBudget``); requests beyond it answer 503 with `Retry-After`.
+    public var maximumBodyMemory: Int = 256 * 1024 * 1024
+    /// How long a connection may stay open without a request in progress; slow or idle clients cannot
+    /// hold connections for ever.
+    public var idleTimeout: Duration = .seconds(60)
     /// Bulk requests with more events answer 413.
     public var maximumEventsPerRequest: Int = 50_000
     /// What the platform can store (event time window, event size); events that break it are invalid items.
@@ -57,6 +63,10 @@ extension GatewayConfiguration {
     public func validate() throws(GatewayConfigurationError) {
         guard (1...65_535).contains(port) || port == 0 else { throw .invalid("port must be 0...65535, got \(port)") }
         guard maximumBodyBytes > 0 else { throw .invalid("the body limit must be positive") }
+        guard BodyMemoryBudget.cost(ofBodyBytes: maximumBodyBytes) <= maximumBodyMemory else {
+            throw .invalid("the body memory (\(maximumBodyMemory) bytes) must hold three times the largest body (\(maximumBodyBytes) bytes)")
+        }
+        guard idleTimeout > .zero else { throw .invalid("the idle timeout must be positive") }
         guard maximumEventsPerRequest > 0 else { throw .invalid("the event limit must be positive") }
         guard topicPartitions > 0 else { throw .invalid("topics need at least one partition") }
         guard requestTimeout > .zero else { throw .invalid("the request timeout must be positive") }
