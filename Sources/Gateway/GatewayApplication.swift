@@ -64,7 +64,7 @@ func makeApplication(
 
     let events = router.group()
     if let rateLimit = configuration.rateLimit {
-        events.add(middleware: RateLimitMiddleware(limiter: RateLimiter(rateLimit)))
+        events.add(middleware: RateLimitMiddleware(limiter: RateLimiter(rateLimit), trustedProxies: rateLimit.trustedProxies))
     }
     for route in IngestRoute.allCases {
         events.post(RouterPath(route.path)) { request, context in

@@ -49,11 +49,15 @@ public struct GatewayConfiguration: Sendable, Hashable {
         public var burst: Int
         /// How many clients are tracked at most; beyond it idle clients are forgotten first.
         public var maximumClients: Int
+        /// Addresses of the proxies (load balancers) whose `X-Forwarded-For` names the client; from any
+        /// other connection the header is ignored and the remote address is the client.
+        public var trustedProxies: Set<String>
 
-        public init(requestsPerSecond: Double, burst: Int, maximumClients: Int = 100_000) {
+        public init(requestsPerSecond: Double, burst: Int, maximumClients: Int = 100_000, trustedProxies: Set<String> = []) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = burst
             self.maximumClients = maximumClients
+            self.trustedProxies = trustedProxies
         }
     }
 }

@@ -17,7 +17,8 @@ struct GatewayCommand: AsyncParsableCommand {
         Publisher settings come from the environment: PUBLISHER_PRESET, PUBLISHER_BATCH_SIZE, PUBLISHER_BATCH_TIMEOUT_MS, \
         PUBLISHER_MAX_BATCH_SIZE, PUBLISHER_MAX_PENDING_EVENTS, PUBLISHER_MAX_PENDING_BYTES, PUBLISHER_ENQUEUE_TIMEOUT_MS, \
         PUBLISHER_DELIVERY_TIMEOUT_MS, PUBLISHER_LINGER_MS. Signing secrets: GATEWAY_SECRET_FACEBOOK, GATEWAY_SECRET_TIKTOK, \
-        GATEWAY_SECRET_APP (unset: no signature required for that source).
+        GATEWAY_SECRET_APP (unset: no signature required for that source). GATEWAY_TRUSTED_PROXIES: comma-separated \
+        addresses of load balancers whose X-Forwarded-For names the client for the rate limit (default none).
         """
     )
 
@@ -73,7 +74,9 @@ struct GatewayOptions: ParsableArguments {
         let rate = try rateLimit ?? Double(environment.integer("GATEWAY_RATE_LIMIT", default: 0, in: 0...1_000_000))
         if rate > 0 {
             let burst = try rateLimitBurst ?? environment.integer("GATEWAY_RATE_LIMIT_BURST", default: 20, in: 1...1_000_000)
-            configuration.rateLimit = .init(requestsPerSecond: rate, burst: burst)
+            let proxies = environment.string("GATEWAY_TRUSTED_PROXIES", default: "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            configuration.rateLimit = .init(requestsPerSecond: rate, burst: burst, trustedProxies: Set(proxies))
         }
         for source in EventSource.allCases {
             let secret = environment.string("GATEWAY_SECRET_\(source.rawValue.uppercased())", default: "")
