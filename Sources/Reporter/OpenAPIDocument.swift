@@ -108,7 +108,7 @@ enum OpenAPIDocument {
             get:
               summary: Weekly cohorts by the ISO week of each user's first event, from the week of start_date to the last week with data.
               parameters:
-                - {name: start_date, in: query, required: true, description: 'A day of the first cohort week, e.g. 2025-01-06.', schema: {type: string, format: date}}
+                - {name: start_date, in: query, required: true, description: 'A day of the first cohort week, e.g. 2025-01-06.', schema: {$ref: '#/components/schemas/Day'}}
                 - {name: windows, in: query, description: How many later weeks each cohort reports., schema: {type: integer, minimum: 1, maximum: 52, default: 4}}
               responses:
                 '200':
@@ -143,21 +143,34 @@ enum OpenAPIDocument {
         components:
           parameters:
             from:
-              {name: from, in: query, required: true, description: 'Inclusive start: 2025-01-31 or 2025-01-31T10:00:00Z.', schema: {type: string}}
+              name: from
+              in: query
+              required: true
+              description: 'Inclusive start: a day (2025-01-31); a date-time on the route''s step (2025-01-31T10:00:00Z) is accepted too.'
+              schema: {$ref: '#/components/schemas/Day'}
             to:
-              {name: to, in: query, required: true, description: 'End: a bare date is inclusive, a date-time exclusive.', schema: {type: string}}
+              name: to
+              in: query
+              required: true
+              description: 'End: a day is inclusive, a date-time exclusive. A range that ends before it starts is empty.'
+              schema: {$ref: '#/components/schemas/Day'}
             source:
               {name: source, in: query, schema: {type: string, enum: [facebook, tiktok, app]}}
             segment:
               name: segment
               in: query
               description: 'field:value, field one of source, event_type, country, device (properties.country:UA = country:UA).'
-              schema: {type: string, pattern: '^(properties\\.)?(source|event_type|country|device):.+$'}
+              schema: {type: string, pattern: '^(source:(facebook|tiktok|app)|(properties\\.)?(event_type|country|device):.{1,200})$'}
           responses:
             BadRequest:
               description: A bad parameter, named in the message.
               content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
           schemas:
+            Day:
+              description: A day from 1970-01-01 (events are stored from then on) to 9999-12-31.
+              type: string
+              format: date
+              pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
             Error:
               type: object
               required: [error]

@@ -44,7 +44,6 @@ public struct ReportParameters: Sendable, Hashable {
         guard let toText = values[.to] else { throw Self.invalid("parameter 'to' is missing") }
         from = try Self.instant(fromText, parameter: .from, bareDateMeansEnd: false)
         to = try Self.instant(toText, parameter: .to, bareDateMeansEnd: true)
-        guard from < to else { throw Self.invalid("from must be before to") }
         for (parameter, instant) in [(ReportParameter.from, from), (.to, to)] {
             let seconds = Int64(instant.timeIntervalSince1970)
             guard Double(seconds) == instant.timeIntervalSince1970, seconds % route.granularity.seconds == 0 else {
