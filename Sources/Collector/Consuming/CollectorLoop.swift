@@ -224,11 +224,17 @@ struct CollectorLoop {
         }
     }
 
-    /// Finds stored offsets past the end of their partition's log: the topic was recreated, the broker
-    /// restarted empty, or the log was truncated. Seeking there would skip every record the new log gets
-    /// below that offset, and the writer would take them for stored ones. Such offsets are moved back in
-    /// PostgreSQL to the start of the log (events already stored are still recognised by their ids), logged
-    /// and counted; returns the new offsets.
+    /// Finds stored offsets past the end of their partition's log, because the topic was recreated or the
+    /// broker restarted empty. Seeking there would skip every record the new log gets below that offset,
+    /// and the writer would take them for stored ones. Such offsets are moved back in PostgreSQL to the
+    /// start of the log (events already stored are still recognised by their ids), logged and counted;
+    /// returns the new offsets.
+    ///
+    /// A stored offset past the high watermark is not enough: the local broker reports the base offset of
+    /// the last record batch plus one (one for 30 records sent as one idempotent batch), which the stored
+    /// offset passes after every batch. The log is taken for new only when, besides, the group has no
+    /// offset committed in Kafka for the partition: the collector commits there after every batch, and a
+    /// recreated topic or a broker restarted empty has forgotten those commits.
     private func rewindOffsetsAheadOfLog(_ stored: [KafkaTopicPartition: Int64]) async throws -> [KafkaTopicPartition: Int64] {
         guard !stored.isEmpty else { return [:] }
         let marks = try await consumer.watermarks(Array(stored.keys))
@@ -236,6 +242,8 @@ struct CollectorLoop {
         for (partition, offset) in stored {
             if let log = marks[partition], offset > log.upperBound { rewinds[partition] = (log, offset) }
         }
+        guard !rewinds.isEmpty else { return [:] }
+        for partition in try await consumer.committed(Array(rewinds.keys)).keys { rewinds[partition] = nil }
         guard !rewinds.isEmpty else { return [:] }
         let rewound = try await writer.rewind(rewinds.mapValues(\.log))
         for (partition, (log, offset)) in rewinds.sorted(by: { $0.key < $1.key }) where rewound[partition] != nil {
