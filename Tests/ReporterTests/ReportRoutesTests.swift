@@ -42,15 +42,18 @@ import Testing
         """
 
     /// The whole data set, a range starting and ending inside it (date-times and an inclusive bare date),
-    /// and an empty range.
+    /// an empty range, and one that ends before it starts (empty too: no OpenAPI document can say "from
+    /// before to", so it is not a 400).
     static let ranges: [(from: String, to: String, sqlFrom: String, sqlTo: String)] = [
         ("2025-11-01", "2026-01-31", "2025-11-01T00:00:00Z", "2026-02-01T00:00:00Z"),
         ("2025-12-03T07:00:00Z", "2025-12-20", "2025-12-03T07:00:00Z", "2025-12-21T00:00:00Z"),
         ("2024-01-01", "2024-01-02", "2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z"),
+        ("2025-12-20", "2025-12-03", "2025-12-20T00:00:00Z", "2025-12-04T00:00:00Z"),
     ]
     static let dayRanges: [(from: String, to: String, sqlFrom: String, sqlTo: String)] = [
         ("2025-11-01", "2026-01-31", "2025-11-01T00:00:00Z", "2026-02-01T00:00:00Z"),
         ("2025-12-03T00:00:00Z", "2025-12-20", "2025-12-03T00:00:00Z", "2025-12-21T00:00:00Z"),
+        ("2025-12-20", "2025-12-03", "2025-12-20T00:00:00Z", "2025-12-04T00:00:00Z"),
     ]
 
     func get<Body: Decodable>(_ client: some TestClientProtocol, _ uri: String, as type: Body.Type) async throws -> Body {
@@ -180,7 +183,7 @@ import Testing
                         GROUP BY 1 ORDER BY 1
                         """)
                     let dauURI = "/stats/dau?\(base)\(segment.query)"
-                    #expect(!dau.isEmpty)
+                    #expect(dau.isEmpty == (from >= to))
                     #expect(try await get(client, dauURI, as: [DailyUsers].self) == dau.map { DailyUsers(date: $0.key!, unique_users: $0.count) }, "\(dauURI)")
                     let csv = try await client.execute(uri: dauURI, method: .get, headers: [.accept: "text/csv"])
                     #expect(csv.headers[.contentType] == "text/csv; charset=utf-8")
@@ -222,7 +225,7 @@ import Testing
                         conversion_rate: rate)
                     let uri = "/reports/funnel?\(base)" + (source.map { "&source=\($0)" } ?? "")
                     #expect(try await get(client, uri, as: FunnelBody.self) == expected, "\(uri)")
-                    if source == nil { #expect(topUsers > 0 && converted > 0) }
+                    if source == nil, from < to { #expect(topUsers > 0 && converted > 0) }
                 }
             }
 
@@ -248,7 +251,7 @@ import Testing
                     followers: try await shares(db, "tiktok", Self.followerBucket, from, to, order: followerOrder),
                     device: try await shares(db, "tiktok", "device", from, to, order: #"KEY COLLATE "C""#),
                     top_countries: try await shares(db, "tiktok", "country", from, to, order: #"2 DESC, KEY COLLATE "C""#, limit: 10))
-                #expect(facebook.age.count > 1 && facebook.gender.count > 1 && tiktok.followers.count > 1 && tiktok.device.count > 1)
+                #expect(from >= to || facebook.age.count > 1 && facebook.gender.count > 1 && tiktok.followers.count > 1 && tiktok.device.count > 1)
                 let base = "/reports/demographics?from=\(range.from)&to=\(range.to)"
                 #expect(try await get(client, base, as: DemographicsBody.self) == DemographicsBody(facebook: facebook, tiktok: tiktok), "\(base)")
                 #expect(try await get(client, base + "&source=facebook", as: DemographicsBody.self) == DemographicsBody(facebook: facebook, tiktok: nil))
