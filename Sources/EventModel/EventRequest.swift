@@ -50,10 +50,15 @@ public struct EventRequest: Sendable {
         let document: JSONDocument
         do {
             // The event list is counted while it is parsed: a body of too many items is refused before the
-            // rest of it is read.
-            document = try JSONDocument.parse(body, maximumDepth: maximumDepth, maximumListLength: maximumEvents)
-        } catch where error.isListTooLong {
+            // rest of it is read. Values are bounded by the body's size: events average ~9 bytes a value (keys
+            // included), and one per 4 bytes keeps the tape within four times the body.
+            document = try JSONDocument.parse(
+                body, maximumDepth: maximumDepth, maximumListLength: maximumEvents, maximumValues: Self.maximumValues(inBodyOf: body.count))
+        } catch where error.exceededLimit == .listLength {
             throw EventRequestError(.tooManyEvents, "a request may carry at most \(maximumEvents) events, this one has more")
+        } catch where error.exceededLimit == .values {
+            throw EventRequestError(
+                .tooManyValues, "a body of \(body.count) bytes may hold at most \(Self.maximumValues(inBodyOf: body.count)) JSON values (one per 4 bytes)")
         } catch {
             throw EventRequestError(.malformedJSON, "body is not valid JSON: \(error)")
         }
@@ -76,6 +81,9 @@ public struct EventRequest: Sendable {
         }
         return EventRequest(body: body, items: items)
     }
+
+    /// The most JSON values (keys included) a body of `size` bytes may hold.
+    public static func maximumValues(inBodyOf size: Int) -> Int { size / 4 + 64 }
 
     /// The valid items, in request order, duplicates included.
     public var records: [EventRecord] { items.compactMap { try? $0.get() } }

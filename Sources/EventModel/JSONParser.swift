@@ -8,17 +8,19 @@ struct JSONParser {
     private let count: Int
     private let maximumDepth: Int
     private let maximumListLength: Int
+    private let maximumValues: Int
     private var position = 0
     private var tape: [TapeEntry] = []
     /// Elements so far of the open array at depth 1 and at depth 2 (see `maximumListLength`).
     private var listLengths = (0, 0)
 
-    init(input: UnsafeBufferPointer<UInt8>, maximumDepth: Int, maximumListLength: Int = .max) {
+    init(input: UnsafeBufferPointer<UInt8>, maximumDepth: Int, maximumListLength: Int = .max, maximumValues: Int = .max) {
         // An empty buffer may have no base address; any valid pointer will do, it is never read.
         self.base = input.baseAddress ?? UnsafePointer(bitPattern: 1)!
         self.count = input.count
         self.maximumDepth = maximumDepth
         self.maximumListLength = maximumListLength
+        self.maximumValues = maximumValues
     }
 
     mutating func parse() throws(JSONSyntaxError) -> [TapeEntry] {
@@ -34,6 +36,10 @@ struct JSONParser {
 
         while true {
             if needsValue {
+                // Keys are on the tape too, so this bounds the tape at `maximumValues` plus one key.
+                guard tape.count < maximumValues else {
+                    throw JSONSyntaxError("more than \(maximumValues) values", at: position, exceededLimit: .values)
+                }
                 if !insideObject, openContainers.count == 1 || openContainers.count == 2 {
                     try countListElement(depth: openContainers.count)
                 }
@@ -104,7 +110,7 @@ struct JSONParser {
             length = listLengths.1
         }
         guard length <= maximumListLength else {
-            throw JSONSyntaxError("more than \(maximumListLength) elements in a list", at: position, isListTooLong: true)
+            throw JSONSyntaxError("more than \(maximumListLength) elements in a list", at: position, exceededLimit: .listLength)
         }
     }
 

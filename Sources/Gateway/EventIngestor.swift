@@ -46,7 +46,7 @@ struct EventIngestor: Sendable {
                 body, shape: route.shape, maximumEvents: configuration.maximumEventsPerRequest, rule: configuration.storability)
         } catch {
             context.logger.notice("request refused", metadata: ["error": "\(error.message)"])
-            throw APIError(error.reason == .tooManyEvents ? .contentTooLarge : .badRequest, error.message)
+            throw APIError(error.reason == .tooManyEvents || error.reason == .tooManyValues ? .contentTooLarge : .badRequest, error.message)
         }
 
         let (valid, separated) = separate(parsed, authenticated: authenticated, route: route)

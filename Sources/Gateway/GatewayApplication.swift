@@ -54,7 +54,7 @@ func makeApplication(
     )
     let ingestor = EventIngestor(
         configuration: configuration, publisher: publisher, metrics: metrics,
-        bodyBudget: BodyMemoryBudget(capacity: configuration.maximumBodyMemory))
+        bodyBudget: BodyMemoryBudget(capacity: configuration.maximumBodyMemory, gauge: metrics.bodyMemory))
 
     let router = Router(context: GatewayRequestContext.self)
     router.middlewares.add(CorrelationIDMiddleware<GatewayRequestContext>())

@@ -10,9 +10,9 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var port: Int = 8080
     /// Requests with a larger body answer 413.
     public var maximumBodyBytes: Int = 64 * 1024 * 1024
-    /// Memory all request bodies being read and parsed may hold at once, counted as three times each
+    /// Memory all request bodies being read and parsed may hold at once, counted as five times each
     /// body's size (``BodyMemoryBudget``); requests beyond it answer 503 with `Retry-After`.
-    public var maximumBodyMemory: Int = 256 * 1024 * 1024
+    public var maximumBodyMemory: Int = 320 * 1024 * 1024
     /// How long a connection may stay open without a request in progress; slow or idle clients cannot
     /// hold connections for ever.
     public var idleTimeout: Duration = .seconds(60)
@@ -68,7 +68,7 @@ extension GatewayConfiguration {
         guard (1...65_535).contains(port) || port == 0 else { throw .invalid("port must be 0...65535, got \(port)") }
         guard maximumBodyBytes > 0 else { throw .invalid("the body limit must be positive") }
         guard BodyMemoryBudget.cost(ofBodyBytes: maximumBodyBytes) <= maximumBodyMemory else {
-            throw .invalid("the body memory (\(maximumBodyMemory) bytes) must hold three times the largest body (\(maximumBodyBytes) bytes)")
+            throw .invalid("the body memory (\(maximumBodyMemory) bytes) must hold five times the largest body (\(maximumBodyBytes) bytes)")
         }
         guard idleTimeout > .zero else { throw .invalid("the idle timeout must be positive") }
         guard maximumEventsPerRequest > 0 else { throw .invalid("the event limit must be positive") }

@@ -25,6 +25,8 @@ final class GatewayMetrics: Sendable {
     private let rejected: [String: [RejectionReason: Counter]]
     private let requests = Mutex<[RequestKey: Counter]>([:])
     private let durations = Mutex<[String: Metrics.Timer]>([:])
+    /// `gateway_body_memory_bytes`: what request bodies hold of the ``BodyMemoryBudget`` now.
+    let bodyMemory: Gauge
 
     private struct RequestKey: Hashable {
         let route: String
@@ -33,6 +35,7 @@ final class GatewayMetrics: Sendable {
 
     init(factory: any MetricsFactory) {
         self.factory = factory
+        bodyMemory = Gauge(label: "gateway_body_memory_bytes", factory: factory)
         accepted = Dictionary(uniqueKeysWithValues: EventSource.allCases.map { source in
             (source, Counter(label: "gateway_events_accepted_total", dimensions: [("source", source.rawValue)], factory: factory))
         })

@@ -163,4 +163,13 @@ import Testing
         #expect(shapeError(bulk, .bulk, maximumEvents: 2)?.reason == .tooManyEvents)
         #expect(shapeError("[0,0]", .webhook, maximumEvents: 2)?.reason == nil)
     }
+
+    /// Deeper lists are not counted as events, but `[{"a":[0,0,0,…]}]` cost 16 bytes of tape per 2 bytes
+    /// of body; more values than one per 4 bytes are refused while parsing (what follows is never read).
+    @Test func valuesAreBoundedByTheBodySize() {
+        let dense = #"[{"a":["# + Array(repeating: "0", count: 400).joined(separator: ",") + "]}]"
+        #expect(shapeError(dense, .webhook)?.reason == .tooManyValues)
+        #expect(shapeError(dense + String(repeating: "x", count: 10), .webhook)?.reason == .tooManyValues)
+        #expect(shapeError("[\(TestEvents.facebookTop),\(TestEvents.tiktokTop),\(TestEvents.product)]", .webhook) == nil)
+    }
 }

@@ -26,7 +26,8 @@ import Testing
 
     /// Runs a live gateway (real server on a free port) configured by `configure`.
     private func withLiveGateway(
-        configure: (inout GatewayConfiguration) -> Void, _ body: @Sendable (_ port: Int, _ client: any TestClientProtocol) async throws -> Void
+        configure: (inout GatewayConfiguration) -> Void,
+        _ body: @Sendable (_ port: Int, _ client: any TestClientProtocol, _ registry: PrometheusCollectorRegistry) async throws -> Void
     ) async throws {
         let brokers = try TestEnvironment.kafkaBrokers()
         var configuration = try await liveGatewayConfiguration(brokers: brokers)
@@ -40,7 +41,7 @@ import Testing
             logger: testLogger
         )
         try await app.test(.live) { client in
-            try await body(try #require(client.port), client)
+            try await body(try #require(client.port), client, registry)
         }
     }
 
@@ -48,18 +49,20 @@ import Testing
     @Test func bodiesBeyondTheMemoryBudgetAnswer503() async throws {
         try await withLiveGateway(configure: {
             $0.maximumBodyBytes = 10_000
-            $0.maximumBodyMemory = 30_000
+            $0.maximumBodyMemory = 50_000
             $0.requestTimeout = .seconds(5)
-        }) { port, client in
-            // Announces 9,000 bytes (27,000 reserved) and sends only the start.
+        }) { port, client, registry in
+            // Announces 9,000 bytes (45,000 reserved) and sends only the start.
             let slow = try RawHTTPConnection(port: port)
             try slow.write(Array("POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 9000\r\n\r\n{\"events\":[".utf8))
+            let held = try await eventually(timeout: .seconds(10)) {
+                registry.emitToString().contains("gateway_body_memory_bytes 45000")
+            }
+            #expect(held, "the slow request's reservation is not shown")
             let body = SampleEvents.bulk((0..<6).map { _ in SampleEvents.product() })
             #expect(body.utf8.count > 1_000)
-            let refused = try await eventually(timeout: .seconds(10)) {
-                try await client.execute(uri: "/events", method: .post, body: ByteBuffer(string: body)).status == .serviceUnavailable
-            }
-            #expect(refused, "a body over the remaining budget was read")
+            let refused = try await client.execute(uri: "/events", method: .post, body: ByteBuffer(string: body))
+            #expect(refused.status == .serviceUnavailable, "a body over the remaining budget was read")
             let answer = await slow.readAnswer()
             #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
             // The slow request gave its share back.
@@ -69,7 +72,7 @@ import Testing
 
     /// Hummingbird's idle timeout was off: a client that connects and sends nothing held its connection for ever.
     @Test func idleConnectionsAreClosed() async throws {
-        try await withLiveGateway(configure: { $0.idleTimeout = .milliseconds(300) }) { port, _ in
+        try await withLiveGateway(configure: { $0.idleTimeout = .milliseconds(300) }) { port, _, _ in
             let idle = try RawHTTPConnection(port: port, readTimeoutSeconds: 10)
             let started = ContinuousClock.now
             let answer = await idle.readAnswer()
@@ -81,7 +84,7 @@ import Testing
     /// A client that announces a body over the limit and sends it anyway (as Python's urllib does) gets its
     /// 413 without the gateway holding the body.
     @Test func aBodyAnnouncedOverTheLimitIsAnswered413WhileItIsStillSent() async throws {
-        try await withLiveGateway(configure: { $0.maximumBodyBytes = 2_048 }) { port, client in
+        try await withLiveGateway(configure: { $0.maximumBodyBytes = 2_048 }) { port, client, _ in
             let connection = try RawHTTPConnection(port: port)
             let size = 8 * 1024 * 1024
             try connection.write(Array("POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(size)\r\n\r\n".utf8))
