@@ -20,7 +20,7 @@ enum OpenAPIDocument {
                 - $ref: '#/components/parameters/to'
                 - $ref: '#/components/parameters/source'
                 - {name: funnelStage, in: query, schema: {type: string, enum: [top, bottom]}}
-                - {name: eventType, in: query, schema: {type: string, minLength: 1, maxLength: 200}}
+                - {name: eventType, in: query, schema: {type: string, minLength: 1, maxLength: 200, pattern: '^[^\\x00]*$'}}
                 - {name: groupBy, in: query, schema: {type: string, enum: [hour, day, source, eventType, funnelStage]}}
               responses:
                 '200':
@@ -34,7 +34,7 @@ enum OpenAPIDocument {
                 - $ref: '#/components/parameters/from'
                 - $ref: '#/components/parameters/to'
                 - $ref: '#/components/parameters/source'
-                - {name: campaignId, in: query, schema: {type: string, minLength: 1, maxLength: 200}}
+                - {name: campaignId, in: query, schema: {type: string, minLength: 1, maxLength: 200, pattern: '^[^\\x00]*$'}}
                 - {name: groupBy, in: query, schema: {type: string, enum: [day, source, campaignId]}}
               responses:
                 '200':
@@ -160,7 +160,7 @@ enum OpenAPIDocument {
               name: segment
               in: query
               description: 'field:value, field one of source, event_type, country, device (properties.country:UA = country:UA).'
-              schema: {type: string, pattern: '^(source:(facebook|tiktok|app)|(properties\\.)?(event_type|country|device):.{1,200})$'}
+              schema: {type: string, pattern: '^(source:(facebook|tiktok|app)|(properties\\.)?(event_type|country|device):[^\\x00]{1,200})$'}
           responses:
             BadRequest:
               description: A bad parameter, named in the message.

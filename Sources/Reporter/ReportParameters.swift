@@ -127,6 +127,8 @@ public struct ReportParameters: Sendable, Hashable {
         guard !text.isEmpty, text.count <= maximumTextLength else {
             throw invalid("\(parameter.rawValue) must be 1 to \(maximumTextLength) characters")
         }
+        // PostgreSQL text cannot hold NUL (the query failed, 500), and no stored value has one.
+        guard !text.utf8.contains(0) else { throw invalid("\(parameter.rawValue) must not contain NUL characters") }
         return text
     }
 

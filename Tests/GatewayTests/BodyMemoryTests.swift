@@ -88,12 +88,30 @@ import Testing
             let connection = try RawHTTPConnection(port: port)
             let size = 8 * 1024 * 1024
             try connection.write(Array("POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(size)\r\n\r\n".utf8))
-            try connection.write([UInt8](repeating: UInt8(ascii: " "), count: size))
+            try await connection.writeOffThePool([UInt8](repeating: UInt8(ascii: " "), count: size))
             let answer = await connection.readAnswer()
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
             let normal = try await client.execute(
                 uri: "/events", method: .post, body: ByteBuffer(string: SampleEvents.bulk([SampleEvents.product()])))
             #expect(normal.status == .accepted)
+        }
+    }
+}
+
+extension RawHTTPConnection {
+    /// Writes `bytes` on a thread of its own: a large write blocks until the server has read most of it,
+    /// and on the cooperative pool (two threads here) it would hold a thread the server and every other
+    /// test need.
+    func writeOffThePool(_ bytes: [UInt8]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread {
+                do {
+                    try self.write(bytes)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
         }
     }
 }

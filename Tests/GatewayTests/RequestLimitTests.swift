@@ -111,7 +111,7 @@ import Testing
             let limited = try await gateway.post("/events", body, headers: [.xForwardedFor: "203.0.113.3"])
             #expect(limited.status == .tooManyRequests)
             let retryAfter = try #require(limited.headers[.retryAfter].flatMap { Int($0) })
-            #expect((90...100).contains(retryAfter))
+            #expect((80...100).contains(retryAfter), "about 100 s for a token at 0.01/s, less the time the test took")
             #expect(try json(limited)["error"] is String)
 
             // Health and metrics are not limited.
