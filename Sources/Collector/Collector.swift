@@ -34,7 +34,7 @@ public struct Collector: Service {
 
     public func run() async throws {
         let client = PostgresClient(
-            configuration: .init(url: configuration.databaseURL, maximumConnections: configuration.databaseConnections),
+            configuration: .init(url: configuration.connectionURL, maximumConnections: configuration.databaseConnections),
             logger: logger
         )
         let stop = StopSignal()

@@ -1,4 +1,5 @@
 public import EventModel
+internal import Postgres
 
 /// Settings of a collector: which source it consumes, from where, into which database, and where it
 /// serves `/metrics` and health. Every setting has a default; the CLI reads overrides from the environment.
@@ -20,6 +21,14 @@ public struct CollectorConfiguration: Sendable, Hashable {
     public var sessionTimeout: Duration = .seconds(10)
     /// The PostgreSQL database, as a `postgres://` URL.
     public var databaseURL: String = "postgres://postgres@127.0.0.1:5432/eventplatform"
+    /// How long a collector session may sit in an open transaction without a statement before PostgreSQL
+    /// ends it. A batch's transaction is idle only while Swift works between its statements (milliseconds);
+    /// a collector host that dies mid-batch would otherwise keep its locks until TCP gives up (~2 hours),
+    /// and stall every writer of the source.
+    public var idleInTransactionTimeout: Duration = .seconds(30)
+    /// How long a collector statement waits for a lock before it fails (and the batch is retried): a
+    /// writer waits for another's rows only until that one commits.
+    public var lockTimeout: Duration = .seconds(30)
     /// Members of the group this instance runs, each with its own consumer, partitions and database
     /// connection. PostgreSQL works on a core per connection, and independent members overlap one's
     /// loading with the other's aggregate updates; more members than partitions would idle.
@@ -42,6 +51,19 @@ public struct CollectorConfiguration: Sendable, Hashable {
     /// How long a graceful shutdown keeps retrying the batch in hand before it gives up (the batch is then
     /// read again by the next owner of its partitions: nothing is lost).
     public var shutdownTimeout: Duration = .seconds(30)
+
+    /// ``databaseURL`` with ``idleInTransactionTimeout`` and ``lockTimeout`` set for every connection.
+    public var connectionURL: String {
+        PostgresSessionSettings([
+            (name: "idle_in_transaction_session_timeout", value: "\(Self.milliseconds(idleInTransactionTimeout))"),
+            (name: "lock_timeout", value: "\(Self.milliseconds(lockTimeout))"),
+        ]).applied(to: databaseURL)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
+    }
 
     /// The defaults of the contract for `source`.
     public init(source: EventSource) {

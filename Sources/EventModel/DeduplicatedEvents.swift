@@ -1,5 +1,6 @@
 /// Valid events of one request with repeats removed (contract section 2, `duplicates`): an event
-/// whose (source, eventId) was already seen earlier in the request is counted, not kept.
+/// whose (source, eventId) was already seen earlier in the request is counted, not kept. Ids are
+/// compared byte for byte, as the database compares them (``BytewiseString``).
 public struct DeduplicatedEvents: Sendable {
     /// The first event of each (source, eventId), in request order.
     public let records: [EventRecord]
@@ -13,7 +14,7 @@ public struct DeduplicatedEvents: Sendable {
         unique.reserveCapacity(records.underestimatedCount)
         var duplicates = 0
         for record in records {
-            if seen.insert(Key(source: record.source, eventId: record.eventId)).inserted {
+            if seen.insert(Key(source: record.source, eventId: BytewiseString(record.eventId))).inserted {
                 unique.append(record)
             } else {
                 duplicates += 1
@@ -25,6 +26,6 @@ public struct DeduplicatedEvents: Sendable {
 
     private struct Key: Hashable {
         let source: EventSource
-        let eventId: String
+        let eventId: BytewiseString
     }
 }

@@ -71,21 +71,20 @@ public struct EventRecord: Sendable, Hashable {
 
     /// Validates one event object of a parsed document against the contract (section 1.1 or 1.2).
     ///
-    /// Throws the first rule the event breaks. Unknown fields are ignored; a nullable field may be
-    /// `null` or absent.
+    /// Throws the first rule the event breaks, those of `rule` (what is storable) included. Unknown fields
+    /// are ignored; a nullable field may be `null` or absent.
     public init(
         validating node: JSONDocument.Node,
         in document: JSONDocument,
-        format: EventFormat
+        format: EventFormat,
+        rule: StorabilityRule = StorabilityRule()
     ) throws(EventValidationError) {
-        let validator = EventValidator(document: document)
-        switch format {
-        case .social: self = try validator.socialEvent(node)
-        case .product: self = try validator.productEvent(node)
-        }
+        self = try EventValidator(document: document, rule: rule).event(node, format: format)
     }
 
-    /// Parses and validates one published event, as a collector reads a Kafka record value.
+    /// Parses and validates one published event, as a collector reads a Kafka record value: against
+    /// what the store can keep (``StorabilityRule/store``), not the gateway's window and size settings,
+    /// which may have changed since the event was accepted.
     public init(decoding bytes: [UInt8], format: EventFormat) throws(EventDecodingError) {
         let document: JSONDocument
         do {
@@ -94,7 +93,7 @@ public struct EventRecord: Sendable, Hashable {
             throw .malformedJSON(error)
         }
         do {
-            self = try EventRecord(validating: document.root, in: document, format: format)
+            self = try EventRecord(validating: document.root, in: document, format: format, rule: .store)
         } catch {
             throw .invalidEvent(error)
         }

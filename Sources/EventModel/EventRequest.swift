@@ -35,7 +35,8 @@ public struct EventRequest: Sendable {
     /// One result per item of the request, in order.
     public let items: [Result<EventRecord, EventRejection>]
 
-    /// Parses `body` as the route's `shape` and validates every item.
+    /// Parses `body` as the route's `shape` and validates every item, against `rule` too: an event the
+    /// platform could not store is an invalid item.
     ///
     /// Throws when the body is not JSON, not the route's shape, or holds more than `maximumEvents`
     /// items; an empty list is not an error here (the route decides what to answer).
@@ -43,28 +44,34 @@ public struct EventRequest: Sendable {
         _ body: [UInt8],
         shape: EventRequestShape,
         maximumEvents: Int,
+        rule: StorabilityRule = StorabilityRule(),
         maximumDepth: Int = JSONDocument.defaultMaximumDepth
     ) throws(EventRequestError) -> EventRequest {
         let document: JSONDocument
         do {
-            document = try JSONDocument.parse(body, maximumDepth: maximumDepth)
+            // The event list is counted while it is parsed: a body of too many items is refused before the
+            // rest of it is read. Values are bounded by the body's size: events average ~9 bytes a value (keys
+            // included), and one per 4 bytes keeps the tape within four times the body.
+            document = try JSONDocument.parse(
+                body, maximumDepth: maximumDepth, maximumListLength: maximumEvents, maximumValues: Self.maximumValues(inBodyOf: body.count))
+        } catch where error.exceededLimit == .listLength {
+            throw EventRequestError(.tooManyEvents, "a request may carry at most \(maximumEvents) events, this one has more")
+        } catch where error.exceededLimit == .values {
+            throw EventRequestError(
+                .tooManyValues, "a body of \(body.count) bytes may hold at most \(Self.maximumValues(inBodyOf: body.count)) JSON values (one per 4 bytes)")
         } catch {
             throw EventRequestError(.malformedJSON, "body is not valid JSON: \(error)")
         }
         let events = try eventNodes(of: document, shape: shape)
         let count = events.count
-        guard count <= maximumEvents else {
-            throw EventRequestError(
-                .tooManyEvents, "a request may carry at most \(maximumEvents) events, this one has \(count)")
-        }
 
         let format = shape.format
-        let validator = EventValidator(document: document)
+        let validator = EventValidator(document: document, rule: rule)
         var items: [Result<EventRecord, EventRejection>] = []
         items.reserveCapacity(count)
         for (index, node) in events.enumerated() {
             do {
-                items.append(.success(try EventRecord(validating: node, in: document, format: format)))
+                items.append(.success(try validator.event(node, format: format)))
             } catch {
                 let eventIdKey = format == .product ? "event_id" : "eventId"
                 let rejection = EventRejection(
@@ -74,6 +81,9 @@ public struct EventRequest: Sendable {
         }
         return EventRequest(body: body, items: items)
     }
+
+    /// The most JSON values (keys included) a body of `size` bytes may hold.
+    public static func maximumValues(inBodyOf size: Int) -> Int { size / 4 + 64 }
 
     /// The valid items, in request order, duplicates included.
     public var records: [EventRecord] { items.compactMap { try? $0.get() } }

@@ -8,6 +8,9 @@ public struct EventRequestError: Error, Sendable, Hashable, CustomStringConverti
         case unexpectedShape
         /// More events than the configured limit.
         case tooManyEvents
+        /// More JSON values than one per 4 bytes of body: a shape no events have, which would cost the
+        /// parse far more memory than the body.
+        case tooManyValues
     }
 
     /// What kind of problem.

@@ -12,7 +12,7 @@ extension EventValidator {
             eventId: eventId,
             eventType: "",
             funnelStage: nil,
-            occurredAt: try dateTime("occurred_at", in: event),
+            occurredAt: try eventTime("occurred_at", in: event),
             userId: try nonEmptyString("user_id", in: event),
             byteRange: document.byteRange(of: node)
         )
@@ -34,9 +34,13 @@ extension EventValidator {
         guard let node = nullable("amount", in: properties) else { return nil }
         switch document.kind(of: node) {
         case .string:
-            if document.withUTF8(ofString: node, DecimalAmount.isDecimalString) == true { return document.string(node) }
+            if document.withUTF8(ofString: node, DecimalAmount.isDecimalString) == true, let text = document.string(node) {
+                return try storable(amount: text, "amount", in: properties)
+            }
         case .number:
-            if let text = document.numberText(node).flatMap({ DecimalAmount.plainText(ofJSONNumber: $0) }) { return text }
+            if let text = document.numberText(node).flatMap({ DecimalAmount.plainText(ofJSONNumber: $0) }) {
+                return try storable(amount: text, "amount", in: properties)
+            }
         default:
             break
         }

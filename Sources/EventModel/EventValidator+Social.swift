@@ -23,7 +23,8 @@ extension EventValidator {
         else {
             throw .rule("eventId", "must be a non-empty string of at most \(Self.maximumEventIdLength) characters")
         }
-        let occurredAt = try dateTime("timestamp", in: event)
+        _ = try storable(eventId, "eventId", in: event)
+        let occurredAt = try eventTime("timestamp", in: event)
         let source: EventSource = try oneOf(["facebook", "tiktok"], "source", in: event) == "facebook" ? .facebook : .tiktok
         let funnelStage = FunnelStage(rawValue: try oneOf(["top", "bottom"], "funnelStage", in: event))!
         let (typeNames, typeStages) =
@@ -60,7 +61,7 @@ extension EventValidator {
         let user = try object("user", in: data)
         record.userId = try nonEmptyString("userId", in: user)
         try checkString("name", in: user)
-        record.age = try nonNegativeInteger("age", in: user)
+        record.age = try nonNegativeInteger("age", in: user, maximum: StorabilityRule.maximumInteger)
         record.gender = try oneOf(["male", "female", "non-binary"], "gender", in: user)
         let location = try object("location", in: user)
         record.country = try string("country", in: location)

@@ -19,13 +19,35 @@ struct EventValidator {
     }
 
     let document: JSONDocument
+    let rule: StorabilityRule
+    /// The event times ``rule`` accepts, fixed once per document.
+    let timeWindow: ClosedRange<Int64>
 
     static let maximumEventIdLength = 128
 
-    /// The event itself as a scope, or an error when it is not an object.
+    init(document: JSONDocument, rule: StorabilityRule) {
+        self.document = document
+        self.rule = rule
+        self.timeWindow = rule.timeWindow()
+    }
+
+    /// Validates one event object of `format`.
+    func event(_ node: Node, format: EventFormat) throws(EventValidationError) -> EventRecord {
+        switch format {
+        case .social: try socialEvent(node)
+        case .product: try productEvent(node)
+        }
+    }
+
+    /// The event itself as a scope, or an error when it is not an object or too large to publish.
     func eventScope(_ node: Node) throws(EventValidationError) -> Scope {
         guard document.kind(of: node) == .object else {
             throw EventValidationError(field: "", message: "event must be an object")
+        }
+        let size = document.byteRange(of: node).count
+        guard size <= rule.maximumEventBytes else {
+            throw EventValidationError(
+                field: "", message: "event is \(size) bytes; at most \(rule.maximumEventBytes) fit a Kafka record")
         }
         return Scope(node: node, parentPath: "", name: "")
     }
@@ -48,9 +70,16 @@ struct EventValidator {
         return Scope(node: node, parentPath: scope.path, name: key)
     }
 
+    /// A string the platform keeps (``StorabilityRule``).
     func string(_ key: String, in scope: Scope) throws(EventValidationError) -> String {
         let node = try required(key, in: scope)
         guard let value = document.string(node) else { throw .rule(scope.path(of: key), "must be a string") }
+        return try storable(value, key, in: scope)
+    }
+
+    /// `value` of a string the platform keeps, when it can be stored.
+    func storable(_ value: String, _ key: String, in scope: Scope) throws(EventValidationError) -> String {
+        if let problem = StorabilityRule.problem(ofKeptString: value) { throw .rule(scope.path(of: key), problem) }
         return value
     }
 
@@ -72,13 +101,13 @@ struct EventValidator {
         guard let value = document.string(node), !value.isEmpty else {
             throw .rule(scope.path(of: key), "must be a non-empty string")
         }
-        return value
+        return try storable(value, key, in: scope)
     }
 
     func nullableString(_ key: String, in scope: Scope) throws(EventValidationError) -> String? {
         guard let node = nullable(key, in: scope) else { return nil }
         guard let value = document.string(node) else { throw .rule(scope.path(of: key), "must be a string or null") }
-        return value
+        return try storable(value, key, in: scope)
     }
 
     /// A string that must be one of `allowed` (case-sensitive); returns the matching element.
@@ -98,11 +127,11 @@ struct EventValidator {
         return match
     }
 
-    /// An integer literal >= 0 (`25`; not `25.0`, not `2.5e1`).
-    func nonNegativeInteger(_ key: String, in scope: Scope) throws(EventValidationError) -> Int {
+    /// An integer literal >= 0 (`25`; not `25.0`, not `2.5e1`), at most `maximum` (the column's range).
+    func nonNegativeInteger(_ key: String, in scope: Scope, maximum: Int = .max) throws(EventValidationError) -> Int {
         let node = try required(key, in: scope)
-        guard let value = document.int(node), value >= 0 else {
-            throw .rule(scope.path(of: key), "must be an integer >= 0")
+        guard let value = document.int(node), (0...maximum).contains(value) else {
+            throw .rule(scope.path(of: key), maximum == .max ? "must be an integer >= 0" : "must be an integer from 0 to \(maximum)")
         }
         return value
     }
@@ -130,6 +159,15 @@ struct EventValidator {
         return microseconds
     }
 
+    /// The event's own time: a date-time within the rule's window.
+    func eventTime(_ key: String, in scope: Scope) throws(EventValidationError) -> Int64 {
+        let time = try dateTime(key, in: scope)
+        guard timeWindow.contains(time) else {
+            throw .rule(scope.path(of: key), "must be from \(UTCCalendar.isoText(ofMicroseconds: timeWindow.lowerBound)) to \(UTCCalendar.isoText(ofMicroseconds: timeWindow.upperBound)) (the platform's event time window)")
+        }
+        return time
+    }
+
     func microsecondsSinceEpoch(_ node: Node) -> Int64? {
         document.withUTF8(ofString: node) { ISO8601DateTime.microsecondsSinceEpoch($0) } ?? nil
     }
@@ -140,6 +178,14 @@ struct EventValidator {
         guard document.withUTF8(ofString: node, DecimalAmount.isDecimalString) == true, let text = document.string(node)
         else {
             throw .rule(scope.path(of: key), "must be a non-negative decimal string (e.g. \"129.99\") or null")
+        }
+        return try storable(amount: text, key, in: scope)
+    }
+
+    /// `text` of an amount, when it can be stored.
+    func storable(amount text: String, _ key: String, in scope: Scope) throws(EventValidationError) -> String {
+        guard StorabilityRule.isStorable(amount: text) else {
+            throw .rule(scope.path(of: key), "must have at most \(StorabilityRule.maximumAmountDigits) digits")
         }
         return text
     }

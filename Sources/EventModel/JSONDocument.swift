@@ -30,12 +30,20 @@ public struct JSONDocument: Sendable {
 
     /// Parses a complete JSON text (RFC 8259, strictly: no comments, no trailing commas, valid UTF-8,
     /// no lone surrogate escapes, nothing after the top-level value).
+    ///
+    /// An array at the top two levels (where a request's events are) holding more than
+    /// `maximumListLength` elements, or more than `maximumValues` values in all, stop the parse there
+    /// (``JSONSyntaxError/exceededLimit``), before the rest is read: 64 MiB of `[0,0,0,…` costs what the
+    /// first elements cost, not 32 million tape entries (16 bytes each).
     public static func parse(
         _ bytes: [UInt8],
-        maximumDepth: Int = defaultMaximumDepth
+        maximumDepth: Int = defaultMaximumDepth,
+        maximumListLength: Int = .max,
+        maximumValues: Int = .max
     ) throws(JSONSyntaxError) -> JSONDocument {
         let tape = try bytes.withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in
-            var parser = JSONParser(input: buffer, maximumDepth: maximumDepth)
+            var parser = JSONParser(
+                input: buffer, maximumDepth: maximumDepth, maximumListLength: maximumListLength, maximumValues: maximumValues)
             return try parser.parse()
         }
         return JSONDocument(bytes: bytes, tape: tape)

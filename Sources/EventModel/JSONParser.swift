@@ -7,14 +7,20 @@ struct JSONParser {
     private let base: UnsafePointer<UInt8>
     private let count: Int
     private let maximumDepth: Int
+    private let maximumListLength: Int
+    private let maximumValues: Int
     private var position = 0
     private var tape: [TapeEntry] = []
+    /// Elements so far of the open array at depth 1 and at depth 2 (see `maximumListLength`).
+    private var listLengths = (0, 0)
 
-    init(input: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
+    init(input: UnsafeBufferPointer<UInt8>, maximumDepth: Int, maximumListLength: Int = .max, maximumValues: Int = .max) {
         // An empty buffer may have no base address; any valid pointer will do, it is never read.
         self.base = input.baseAddress ?? UnsafePointer(bitPattern: 1)!
         self.count = input.count
         self.maximumDepth = maximumDepth
+        self.maximumListLength = maximumListLength
+        self.maximumValues = maximumValues
     }
 
     mutating func parse() throws(JSONSyntaxError) -> [TapeEntry] {
@@ -30,6 +36,13 @@ struct JSONParser {
 
         while true {
             if needsValue {
+                // Keys are on the tape too, so this bounds the tape at `maximumValues` plus one key.
+                guard tape.count < maximumValues else {
+                    throw JSONSyntaxError("more than \(maximumValues) values", at: position, exceededLimit: .values)
+                }
+                if !insideObject, openContainers.count == 1 || openContainers.count == 2 {
+                    try countListElement(depth: openContainers.count)
+                }
                 let byte = try nextNonWhitespace()
                 switch byte {
                 case .openBrace, .openBracket:
@@ -38,6 +51,7 @@ struct JSONParser {
                     }
                     insideObject = byte == .openBrace
                     openContainers.append(tape.count)
+                    if openContainers.count == 1 { listLengths.0 = 0 } else if openContainers.count == 2 { listLengths.1 = 0 }
                     append(insideObject ? .object : .array, start: position, end: position)
                     position += 1
                     let closing: UInt8 = insideObject ? .closeBrace : .closeBracket
@@ -83,6 +97,22 @@ struct JSONParser {
     }
 
     // MARK: Structure
+
+    /// Counts an element of the array open at `depth` (1 or 2) and stops when there are too many.
+    @inline(__always)
+    private mutating func countListElement(depth: Int) throws(JSONSyntaxError) {
+        let length: Int
+        if depth == 1 {
+            listLengths.0 += 1
+            length = listLengths.0
+        } else {
+            listLengths.1 += 1
+            length = listLengths.1
+        }
+        guard length <= maximumListLength else {
+            throw JSONSyntaxError("more than \(maximumListLength) elements in a list", at: position, exceededLimit: .listLength)
+        }
+    }
 
     @inline(__always)
     private mutating func append(_ kind: JSONKind, start: Int, end: Int, flags: UInt8 = 0) {

@@ -4,11 +4,22 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
     public let offset: Int
     /// What is wrong, without the position: `unexpected character 'x'`.
     public let message: String
+    /// The caller's limit that stopped the parse; nil when the text is not JSON.
+    public let exceededLimit: Limit?
+
+    /// A limit of ``JSONDocument/parse(_:maximumDepth:maximumListLength:maximumValues:)``.
+    public enum Limit: Sendable, Hashable {
+        /// An array at the top two levels held more elements than allowed.
+        case listLength
+        /// The text held more values (keys included) than allowed.
+        case values
+    }
 
     /// An error with `message` (without position) at byte `offset`.
-    public init(_ message: String, at offset: Int) {
+    public init(_ message: String, at offset: Int, exceededLimit: Limit? = nil) {
         self.message = message
         self.offset = offset
+        self.exceededLimit = exceededLimit
     }
 
     public var description: String { "\(message) at byte \(offset)" }

@@ -55,6 +55,14 @@ public enum UTCCalendar {
         return text
     }
 
+    /// `2025-01-31T13:04:05Z`: the instant to the second, as the contract writes date-times.
+    public static func isoText(ofMicroseconds microseconds: Int64) -> String {
+        let day = day(ofMicroseconds: microseconds)
+        let seconds = (microseconds - day * microsecondsPerDay) / microsecondsPerSecond
+        return dateText(ofDay: day) + "T" + pad(seconds / 3_600, 2) + ":" + pad(seconds / 60 % 60, 2) + ":"
+            + pad(seconds % 60, 2) + "Z"
+    }
+
     /// Year, month and day of a day number (proleptic Gregorian; Howard Hinnant's civil-from-days).
     public static func civil(fromDay day: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = day + 719_468

@@ -39,5 +39,9 @@ public struct PublisherError: Error, Sendable, CustomStringConvertible {
 
     static let shutDown = PublisherError(code: .shutDown, message: "the publisher is shut down and takes no new events")
 
+    /// Whether Kafka refused the event itself (e.g. too large for a record): publishing it again fails
+    /// the same way, whereas every other error may pass once Kafka is back.
+    public var refusesEvent: Bool { kafkaError?.refusesRecord == true }
+
     public var description: String { "publisher error (\(code)): \(message)" }
 }

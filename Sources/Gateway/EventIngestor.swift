@@ -13,21 +13,25 @@ struct EventIngestor: Sendable {
     let publisher: Publisher
     let signature: RequestSignature
     let metrics: GatewayMetrics
+    let bodyBudget: BodyMemoryBudget
     /// Record headers every event carries besides its correlation id.
     private let fixedHeaders = [
         KafkaHeader(name: "content-type", value: "application/json"),
         KafkaHeader(name: "schema-version", value: "1"),
     ]
 
-    init(configuration: GatewayConfiguration, publisher: Publisher, metrics: GatewayMetrics) {
+    init(configuration: GatewayConfiguration, publisher: Publisher, metrics: GatewayMetrics, bodyBudget: BodyMemoryBudget) {
         self.configuration = configuration
         self.publisher = publisher
         self.signature = RequestSignature(secrets: configuration.signingSecrets)
         self.metrics = metrics
+        self.bodyBudget = bodyBudget
     }
 
     func ingest(_ request: Request, context: GatewayRequestContext, route: IngestRoute) async throws(APIError) -> Response {
-        let body = try await readBody(of: request)
+        let reservation = BodyReservation(budget: bodyBudget)
+        defer { reservation.releaseAll() }
+        let body = try await readBody(of: request, reservation: reservation)
 
         let authenticated = signature.authenticate(
             body, header: request.headers[RequestSignature.headerName], sources: route.sources)
@@ -38,22 +42,28 @@ struct EventIngestor: Sendable {
 
         let parsed: EventRequest
         do {
-            parsed = try EventRequest.parse(body, shape: route.shape, maximumEvents: configuration.maximumEventsPerRequest)
+            parsed = try EventRequest.parse(
+                body, shape: route.shape, maximumEvents: configuration.maximumEventsPerRequest, rule: configuration.storability)
         } catch {
             context.logger.notice("request refused", metadata: ["error": "\(error.message)"])
-            throw APIError(error.reason == .tooManyEvents ? .contentTooLarge : .badRequest, error.message)
+            throw APIError(error.reason == .tooManyEvents || error.reason == .tooManyValues ? .contentTooLarge : .badRequest, error.message)
         }
 
-        let (valid, rejections) = separate(parsed, authenticated: authenticated, route: route)
+        let (valid, separated) = separate(parsed, authenticated: authenticated, route: route)
         let unique = DeduplicatedEvents(valid)
         guard !unique.records.isEmpty else {
-            context.logger.notice("request without valid events", metadata: ["rejected": "\(rejections.count)"])
-            let summary = IngestSummary(accepted: 0, duplicates: 0, rejections: rejections)
+            context.logger.notice("request without valid events", metadata: ["rejected": "\(separated.count)"])
+            let summary = IngestSummary(accepted: 0, duplicates: 0, rejections: separated)
             return Self.response(.badRequest, summary)
         }
-        try await publish(unique.records, of: parsed, context: context)
+        let refused = try await publish(unique.records, of: parsed, context: context)
+        let rejections = refused.isEmpty ? separated : Self.merging(refused, into: separated, of: parsed)
+        let accepted = unique.records.count - refused.count
+        guard accepted > 0 else {
+            return Self.response(.badRequest, IngestSummary(accepted: 0, duplicates: 0, rejections: rejections))
+        }
 
-        let summary = IngestSummary(accepted: unique.records.count, duplicates: unique.duplicates, rejections: rejections)
+        let summary = IngestSummary(accepted: accepted, duplicates: unique.duplicates, rejections: rejections)
         context.logger.info("events accepted", metadata: [
             "accepted": "\(summary.accepted)", "rejected": "\(summary.rejected)", "duplicates": "\(summary.duplicates)",
         ])
@@ -93,9 +103,12 @@ struct EventIngestor: Sendable {
     }
 
     /// Publishes the events in one `publishAll`, so the request waits once for all acknowledgements.
-    /// Any failure fails the request as a whole (503): the client resends it, and the events that did
-    /// reach Kafka are deduplicated downstream.
-    private func publish(_ events: [EventRecord], of request: EventRequest, context: GatewayRequestContext) async throws(APIError) {
+    /// Returns the events Kafka refused for what they are (``PublisherError/refusesEvent``): sending them
+    /// again would fail forever, so they are invalid items. Any other failure fails the request as a whole
+    /// (503): the client resends it, and the events that did reach Kafka are deduplicated downstream.
+    private func publish(
+        _ events: [EventRecord], of request: EventRequest, context: GatewayRequestContext
+    ) async throws(APIError) -> [(event: EventRecord, error: PublisherError)] {
         let headers = [KafkaHeader(name: "correlation-id", value: context.correlationID)] + fixedHeaders
         var counts: [EventSource: Int] = [:]
         let records = events.map { event in
@@ -107,12 +120,13 @@ struct EventIngestor: Sendable {
                 headers: headers
             )
         }
-        let failure: PublisherError?
+        var refused: [(event: EventRecord, error: PublisherError)] = []
+        var failure: PublisherError?
         do {
-            failure = try await publisher.publishAll(records).lazy.compactMap { result -> PublisherError? in
-                guard case .failure(let error) = result else { return nil }
-                return error
-            }.first
+            for (event, result) in zip(events, try await publisher.publishAll(records)) {
+                guard case .failure(let error) = result else { continue }
+                if error.refusesEvent { refused.append((event, error)) } else { failure = failure ?? error }
+            }
         } catch {
             failure = error
         }
@@ -126,15 +140,42 @@ struct EventIngestor: Sendable {
                 headers: [.retryAfter: String(configuration.retryAfter.wholeSecondsRoundedUp)]
             )
         }
+        for (event, error) in refused {
+            counts[event.source, default: 0] -= 1
+            metrics.rejected(1, source: event.source, reason: .refusedByKafka)
+            context.logger.notice("Kafka refused an event", metadata: ["event.id": "\(event.eventId)", "error": "\(error)"])
+        }
         for (source, count) in counts { metrics.accepted(count, source: source) }
+        return refused
     }
 
-    /// The body, up to the size limit (413) and within the request timeout (408).
-    private func readBody(of request: Request) async throws(APIError) -> [UInt8] {
+    /// `rejections` with those of the events Kafka refused, in request order.
+    private static func merging(
+        _ refused: [(event: EventRecord, error: PublisherError)], into rejections: [EventRejection], of request: EventRequest
+    ) -> [EventRejection] {
+        var merged = rejections
+        for (index, item) in request.items.enumerated() {
+            guard case .success(let event) = item,
+                  let error = refused.first(where: { $0.event.byteRange == event.byteRange })?.error else { continue }
+            merged.append(EventRejection(index: index, eventId: event.eventId, error: EventValidationError(
+                field: "", message: "Kafka refused the event: \(error.kafkaError?.message ?? error.message)")))
+        }
+        return merged.sorted { $0.index < $1.index }
+    }
+
+    /// The body, up to the size limit (413, before any of it is read when its length is announced), within
+    /// the memory budget of all bodies (503) and within the request timeout (408).
+    private func readBody(of request: Request, reservation: BodyReservation) async throws(APIError) -> [UInt8] {
         let limit = configuration.maximumBodyBytes
         let tooLarge = APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
+        let overloaded = APIError(
+            .serviceUnavailable, "the gateway holds as many request bodies as its memory allows; retry later",
+            headers: [.retryAfter: String(configuration.retryAfter.wholeSecondsRoundedUp)])
         let declared = request.headers[.contentLength].flatMap { Int($0) }
-        if let declared, declared > limit { throw tooLarge }
+        if let declared {
+            guard declared <= limit else { throw tooLarge }
+            guard reservation.take(BodyMemoryBudget.cost(ofBodyBytes: declared)) else { throw overloaded }
+        }
         let body = request.body
         let timeout = configuration.requestTimeout
         do {
@@ -144,6 +185,9 @@ struct EventIngestor: Sendable {
                     bytes.reserveCapacity(min(declared ?? 64 * 1024, limit))
                     for try await chunk in body {
                         guard bytes.count + chunk.readableBytes <= limit else { throw tooLarge }
+                        if declared == nil, !reservation.take(BodyMemoryBudget.cost(ofBodyBytes: chunk.readableBytes)) {
+                            throw overloaded
+                        }
                         bytes.append(contentsOf: chunk.readableBytesView)
                     }
                     return bytes

@@ -52,7 +52,9 @@ func makeApplication(
         cacheDuration: configuration.readinessCacheDuration,
         logger: logger
     )
-    let ingestor = EventIngestor(configuration: configuration, publisher: publisher, metrics: metrics)
+    let ingestor = EventIngestor(
+        configuration: configuration, publisher: publisher, metrics: metrics,
+        bodyBudget: BodyMemoryBudget(capacity: configuration.maximumBodyMemory, gauge: metrics.bodyMemory))
 
     let router = Router(context: GatewayRequestContext.self)
     router.middlewares.add(CorrelationIDMiddleware<GatewayRequestContext>())
@@ -62,7 +64,7 @@ func makeApplication(
 
     let events = router.group()
     if let rateLimit = configuration.rateLimit {
-        events.add(middleware: RateLimitMiddleware(limiter: RateLimiter(rateLimit)))
+        events.add(middleware: RateLimitMiddleware(limiter: RateLimiter(rateLimit), trustedProxies: rateLimit.trustedProxies))
     }
     for route in IngestRoute.allCases {
         events.post(RouterPath(route.path)) { request, context in
@@ -72,7 +74,8 @@ func makeApplication(
 
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "eventplatform-gateway"
@@ -81,4 +84,12 @@ func makeApplication(
         onServerRunning: onServerRunning,
         logger: logger
     )
+}
+
+extension TimeAmount {
+    /// `duration`, to the nanosecond.
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
 }

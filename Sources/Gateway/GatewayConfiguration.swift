@@ -10,8 +10,16 @@ public struct GatewayConfiguration: Sendable, Hashable {
     public var port: Int = 8080
     /// Requests with a larger body answer 413.
     public var maximumBodyBytes: Int = 64 * 1024 * 1024
+    /// Memory all request bodies being read and parsed may hold at once, counted as five times each
+    /// body's size (``BodyMemoryBudget``); requests beyond it answer 503 with `Retry-After`.
+    public var maximumBodyMemory: Int = 320 * 1024 * 1024
+    /// How long a connection may stay open without a request in progress; slow or idle clients cannot
+    /// hold connections for ever.
+    public var idleTimeout: Duration = .seconds(60)
     /// Bulk requests with more events answer 413.
     public var maximumEventsPerRequest: Int = 50_000
+    /// What the platform can store (event time window, event size); events that break it are invalid items.
+    public var storability: StorabilityRule = StorabilityRule()
     /// How long a client may take to send its request body; slower ones answer 408. Waiting for Kafka
     /// is bounded by the publisher's enqueue and delivery timeouts instead (503 when they pass), so that
     /// a request never gives up on events the publisher still holds.
@@ -41,11 +49,15 @@ public struct GatewayConfiguration: Sendable, Hashable {
         public var burst: Int
         /// How many clients are tracked at most; beyond it idle clients are forgotten first.
         public var maximumClients: Int
+        /// Addresses of the proxies (load balancers) whose `X-Forwarded-For` names the client; from any
+        /// other connection the header is ignored and the remote address is the client.
+        public var trustedProxies: Set<String>
 
-        public init(requestsPerSecond: Double, burst: Int, maximumClients: Int = 100_000) {
+        public init(requestsPerSecond: Double, burst: Int, maximumClients: Int = 100_000, trustedProxies: Set<String> = []) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = burst
             self.maximumClients = maximumClients
+            self.trustedProxies = trustedProxies
         }
     }
 }
@@ -55,6 +67,10 @@ extension GatewayConfiguration {
     public func validate() throws(GatewayConfigurationError) {
         guard (1...65_535).contains(port) || port == 0 else { throw .invalid("port must be 0...65535, got \(port)") }
         guard maximumBodyBytes > 0 else { throw .invalid("the body limit must be positive") }
+        guard BodyMemoryBudget.cost(ofBodyBytes: maximumBodyBytes) <= maximumBodyMemory else {
+            throw .invalid("the body memory (\(maximumBodyMemory) bytes) must hold five times the largest body (\(maximumBodyBytes) bytes)")
+        }
+        guard idleTimeout > .zero else { throw .invalid("the idle timeout must be positive") }
         guard maximumEventsPerRequest > 0 else { throw .invalid("the event limit must be positive") }
         guard topicPartitions > 0 else { throw .invalid("topics need at least one partition") }
         guard requestTimeout > .zero else { throw .invalid("the request timeout must be positive") }

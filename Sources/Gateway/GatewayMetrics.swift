@@ -13,6 +13,8 @@ final class GatewayMetrics: Sendable {
         case signature
         /// Valid, but Kafka did not acknowledge the request's events (answered 503).
         case unavailable
+        /// Kafka refused the event itself (e.g. larger than the topic's record limit): an invalid item.
+        case refusedByKafka = "refused_by_kafka"
     }
 
     /// The `source` label of rejected events whose source could not be read.
@@ -23,6 +25,8 @@ final class GatewayMetrics: Sendable {
     private let rejected: [String: [RejectionReason: Counter]]
     private let requests = Mutex<[RequestKey: Counter]>([:])
     private let durations = Mutex<[String: Metrics.Timer]>([:])
+    /// `gateway_body_memory_bytes`: what request bodies hold of the ``BodyMemoryBudget`` now.
+    let bodyMemory: Gauge
 
     private struct RequestKey: Hashable {
         let route: String
@@ -31,6 +35,7 @@ final class GatewayMetrics: Sendable {
 
     init(factory: any MetricsFactory) {
         self.factory = factory
+        bodyMemory = Gauge(label: "gateway_body_memory_bytes", factory: factory)
         accepted = Dictionary(uniqueKeysWithValues: EventSource.allCases.map { source in
             (source, Counter(label: "gateway_events_accepted_total", dimensions: [("source", source.rawValue)], factory: factory))
         })

@@ -5,21 +5,23 @@ import Hummingbird
 
 /// Answers 429 with `Retry-After` to a client that has used up its token bucket.
 ///
-/// The client is the first address of `X-Forwarded-For` (the gateway is meant to run behind a load
-/// balancer that sets it), or the connection's remote address. A client can claim any address in that
-/// header, so this protects against accidents and misbehaving senders, not a determined attacker: that
-/// is the load balancer's job.
+/// The client is the connection's remote address, unless that is one of the configured trusted proxies
+/// (the load balancer): then it is the last address of `X-Forwarded-For` that is not a trusted proxy
+/// itself, the one the trusted hops saw. Anyone else can write any address into that header: trusting it
+/// let one client take a fresh bucket per request, and flood the bucket table with made-up keys.
 struct RateLimitMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let limiter: RateLimiter
+    let trustedProxies: Set<String>
 
     func handle(
         _ request: Request,
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let client = Self.client(of: request, context: context)
+        let client = Self.client(
+            remoteAddress: context.remoteAddress?.ipAddress, forwardedFor: request.headers[.xForwardedFor], trustedProxies: trustedProxies)
         if case .limited(let retryAfter) = limiter.take(client: client) {
             context.logger.notice("rate limited", metadata: ["client": "\(client)"])
             throw APIError(
@@ -30,12 +32,11 @@ struct RateLimitMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    static func client(of request: Request, context: Context) -> String {
-        if let forwarded = request.headers[.xForwardedFor] {
-            let first = forwarded.split(separator: ",", maxSplits: 1).first?.trimmingCharacters(in: .whitespaces) ?? ""
-            if !first.isEmpty { return first }
-        }
-        return context.remoteAddress?.ipAddress ?? "unknown"
+    static func client(remoteAddress: String?, forwardedFor: String?, trustedProxies: Set<String>) -> String {
+        let remote = remoteAddress ?? "unknown"
+        guard trustedProxies.contains(remote), let forwardedFor else { return remote }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return hops.last { !$0.isEmpty && !trustedProxies.contains($0) } ?? remote
     }
 }
 

@@ -1,5 +1,5 @@
 import Crypto
-import EventModel
+public import EventModel
 public import EventPublisher
 public import Logging
 
@@ -14,6 +14,8 @@ public struct CSVImporter: Sendable {
     public var chunkSize = 5_000
     /// Refused rows kept in the summary with their reason (all are counted).
     public var maximumReportedRejections = 100
+    /// What the platform can store: rows that break it are refused, as the gateway refuses such events.
+    public var storability = StorabilityRule()
 
     private let publisher: Publisher
     private let ledger: ImportLedger
@@ -76,7 +78,7 @@ public struct CSVImporter: Sendable {
 
             let request: EventRequest
             do {
-                request = try EventRequest.parse(writer.bytes, shape: .productEvents, maximumEvents: lines.count)
+                request = try EventRequest.parse(writer.bytes, shape: .productEvents, maximumEvents: lines.count, rule: storability)
             } catch {
                 // The mapping only writes valid JSON, so this is a bug, not bad input.
                 throw CSVImportError.internalError("rows \(lines[0])...\(lines[lines.count - 1]) did not form valid JSON: \(error.message)")

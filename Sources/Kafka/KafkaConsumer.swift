@@ -111,6 +111,25 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The first offset still in the log (low watermark) and the next offset to be written (high
+    /// watermark) of each of `partitions`, as the broker reports them.
+    public func watermarks(_ partitions: [KafkaTopicPartition], timeout: Duration = .seconds(10)) async throws(KafkaError) -> [KafkaTopicPartition: ClosedRange<Int64>] {
+        let handle = self.handle
+        return try await worker.run { () throws(KafkaError) -> [KafkaTopicPartition: ClosedRange<Int64>] in
+            var marks: [KafkaTopicPartition: ClosedRange<Int64>] = [:]
+            for partition in partitions {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                try KafkaError.check(
+                    rd_kafka_query_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high, timeout.timeoutMilliseconds),
+                    "query the watermarks of \(partition)"
+                )
+                marks[partition] = low...max(low, high)
+            }
+            return marks
+        }
+    }
+
     /// The partitions currently assigned to this member.
     public func assignment() throws(KafkaError) -> [KafkaTopicPartition] {
         var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?

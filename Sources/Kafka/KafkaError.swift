@@ -18,6 +18,8 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let topicAlreadyExists = Code(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         public static let invalidArgument = Code(RD_KAFKA_RESP_ERR__INVALID_ARG)
         public static let messageSizeTooLarge = Code(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        public static let recordListTooLarge = Code(RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE)
+        public static let invalidRecord = Code(RD_KAFKA_RESP_ERR_INVALID_RECORD)
         /// The producer hit an unrecoverable error (e.g. the broker forgot its idempotence state);
         /// it must be replaced by a new producer.
         public static let fatal = Code(RD_KAFKA_RESP_ERR__FATAL)
@@ -60,6 +62,12 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         guard error != RD_KAFKA_RESP_ERR_NO_ERROR else { return }
         let text = String(cString: rd_kafka_err2str(error))
         throw KafkaError(error, message: "\(context()): \(text)")
+    }
+
+    /// Whether the record itself can never be published (larger than the record limit, or refused by the
+    /// broker as invalid): sending it again fails the same way, unlike a broker that is down or slow.
+    public var refusesRecord: Bool {
+        code == .messageSizeTooLarge || code == .recordListTooLarge || code == .invalidRecord
     }
 
     public var description: String { "Kafka error \(name) (\(code.rawValue)): \(message)" }

@@ -15,10 +15,12 @@ extension Array: CSVTable where Element: CSVRecord {
 
 enum CSV {
     /// RFC 4180 text: fields with a comma, quote or line break are quoted, quotes doubled; CRLF line ends.
+    /// Bytes are checked, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n", and such a
+    /// field went out unquoted, breaking the row in two.
     static func text(_ rows: [[String]]) -> String {
         rows.map { row in
             row.map { field in
-                field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+                field.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D })
                     ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
                     : field
             }.joined(separator: ",")

@@ -24,7 +24,7 @@ enum OpenAPIDocument {
                 - $ref: '#/components/parameters/to'
                 - $ref: '#/components/parameters/source'
                 - {name: funnelStage, in: query, schema: {type: string, enum: [top, bottom]}}
-                - {name: eventType, in: query, schema: {type: string, minLength: 1, maxLength: 200}}
+                - {name: eventType, in: query, schema: {type: string, minLength: 1, maxLength: 200, pattern: '^[^\\x00]*$'}}
                 - {name: groupBy, in: query, schema: {type: string, enum: [hour, day, source, eventType, funnelStage]}}
               responses:
                 '200':
@@ -39,7 +39,7 @@ enum OpenAPIDocument {
                 - $ref: '#/components/parameters/from'
                 - $ref: '#/components/parameters/to'
                 - $ref: '#/components/parameters/source'
-                - {name: campaignId, in: query, schema: {type: string, minLength: 1, maxLength: 200}}
+                - {name: campaignId, in: query, schema: {type: string, minLength: 1, maxLength: 200, pattern: '^[^\\x00]*$'}}
                 - {name: groupBy, in: query, schema: {type: string, enum: [day, source, campaignId]}}
               responses:
                 '200':
@@ -118,7 +118,7 @@ enum OpenAPIDocument {
             get:
               summary: Weekly cohorts by the ISO week of each user's first event, from the week of start_date to the last week with data.
               parameters:
-                - {name: start_date, in: query, required: true, description: 'A day of the first cohort week, e.g. 2025-01-06.', schema: {type: string, format: date}}
+                - {name: start_date, in: query, required: true, description: 'A day of the first cohort week, e.g. 2025-01-06.', schema: {$ref: '#/components/schemas/Day'}}
                 - {name: windows, in: query, description: How many later weeks each cohort reports., schema: {type: integer, minimum: 1, maximum: 52, default: 4}}
               responses:
                 '200':
@@ -154,16 +154,24 @@ enum OpenAPIDocument {
         components:
           parameters:
             from:
-              {name: from, in: query, required: true, description: 'Inclusive start: 2025-01-31 or a date-time to the second with a zone, e.g. 2025-01-31T06:30:00Z or 2025-01-31T08:30:00+02:00 (+ percent-encoded as %2B).', schema: {type: string}}
+              name: from
+              in: query
+              required: true
+              description: 'Inclusive start: 2025-01-31 or a date-time to the second with a zone, e.g. 2025-01-31T06:30:00Z or 2025-01-31T08:30:00+02:00 (+ percent-encoded as %2B).'
+              schema: {$ref: '#/components/schemas/DayOrTime'}
             to:
-              {name: to, in: query, required: true, description: 'End: a bare date is inclusive, a date-time (to the second) exclusive.', schema: {type: string}}
+              name: to
+              in: query
+              required: true
+              description: 'End: a bare date is inclusive, a date-time (to the second) exclusive. A range that ends before it starts is empty.'
+              schema: {$ref: '#/components/schemas/DayOrTime'}
             source:
               {name: source, in: query, schema: {type: string, enum: [facebook, tiktok, app]}}
             segment:
               name: segment
               in: query
               description: 'field:value, field one of source, event_type, country, device (properties.country:UA = country:UA).'
-              schema: {type: string, pattern: '^(properties\\.)?(source|event_type|country|device):.+$'}
+              schema: {type: string, pattern: '^(source:(facebook|tiktok|app)|(properties\\.)?(event_type|country|device):[^\\x00]{1,200})$'}
           headers:
             DataAsOf:
               description: 'Up to when every collector group had stored what Kafka held, e.g. 2025-03-12T18:00:05Z; absent while unknown.'
@@ -173,6 +181,15 @@ enum OpenAPIDocument {
               description: A bad parameter, named in the message.
               content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
           schemas:
+            Day:
+              description: A day from 1970-01-01 (events are stored from then on) to 9999-12-31.
+              type: string
+              format: date
+              pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
+            DayOrTime:
+              description: A day from 1970-01-01 to 9999-12-31, or a date-time to the second with Z or an offset.
+              type: string
+              pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]))?$'
             Error:
               type: object
               required: [error]

@@ -8,10 +8,15 @@ import Synchronization
 /// the query again; requests meanwhile get the expired answer at once rather than queueing behind that
 /// query, so an answer is at most `timeToLive` plus one query's duration behind the aggregates. Requests
 /// for an answer that was never computed wait for the one query running for it. Errors are not kept (the
-/// expired answer is dropped then too). At most `capacity` answers are kept; expired ones go first.
+/// expired answer is dropped then too). At most `capacity` answers of at most `maximumBytes` together are
+/// kept, expired ones going first; an answer larger than `maximumAnswerBytes` is shared with the requests
+/// waiting for it but not kept (a year of hourly groups, or every cohort since 1970, would otherwise sit
+/// in memory a thousand times).
 final class ReportCache: Sendable {
     let timeToLive: Duration
     let capacity: Int
+    let maximumBytes: Int
+    let maximumAnswerBytes: Int
     private let state = Mutex<[String: Entry]>([:])
 
     private enum Entry {
@@ -26,9 +31,11 @@ final class ReportCache: Sendable {
         case compute
     }
 
-    init(timeToLive: Duration, capacity: Int = 1_024) {
+    init(timeToLive: Duration, capacity: Int = 1_024, maximumBytes: Int = 64 * 1024 * 1024, maximumAnswerBytes: Int = 1024 * 1024) {
         self.timeToLive = timeToLive
         self.capacity = capacity
+        self.maximumBytes = maximumBytes
+        self.maximumAnswerBytes = maximumAnswerBytes
     }
 
     /// The answer for `key`: kept, being computed by another request, or computed now with `compute`.
@@ -89,9 +96,11 @@ final class ReportCache: Sendable {
         let waiters = state.withLock { entries -> [CheckedContinuation<RenderedReport, any Error>] in
             guard case .computing(_, let waiters) = entries[key] else { return [] }
             switch result {
-            case .success(let report):
+            case .success(let report) where report.body.readableBytes <= maximumAnswerBytes:
                 entries[key] = .ready(report, expires: .now + timeToLive)
                 evictIfFull(&entries)
+            case .success:
+                entries[key] = nil
             case .failure:
                 entries[key] = nil
             }
@@ -102,20 +111,31 @@ final class ReportCache: Sendable {
     }
 
     private func evictIfFull(_ entries: inout [String: Entry]) {
-        guard entries.count > capacity else { return }
+        var bytes = Self.bytes(of: entries)
+        guard entries.count > capacity || bytes > maximumBytes else { return }
         let now = ContinuousClock.now
         let expired = entries.compactMap { key, entry -> String? in
             if case .ready(_, let expires) = entry, expires <= now { return key }
             return nil
         }
         for key in expired { entries[key] = nil }
+        bytes = Self.bytes(of: entries)
         // Still full: drop the answers that expire soonest.
-        if entries.count > capacity {
-            let ready = entries.compactMap { key, entry -> (String, ContinuousClock.Instant)? in
-                if case .ready(_, let expires) = entry { return (key, expires) }
-                return nil
-            }.sorted { $0.1 < $1.1 }
-            for (key, _) in ready.prefix(entries.count - capacity) { entries[key] = nil }
+        let ready = entries.compactMap { key, entry -> (key: String, expires: ContinuousClock.Instant, bytes: Int)? in
+            if case .ready(let report, let expires) = entry { return (key, expires, report.body.readableBytes) }
+            return nil
+        }.sorted { $0.expires < $1.expires }
+        for answer in ready where entries.count > capacity || bytes > maximumBytes {
+            entries[answer.key] = nil
+            bytes -= answer.bytes
+        }
+    }
+
+    /// The bytes of the answers kept.
+    private static func bytes(of entries: [String: Entry]) -> Int {
+        entries.values.reduce(0) { total, entry in
+            guard case .ready(let report, _) = entry else { return total }
+            return total + report.body.readableBytes
         }
     }
 }

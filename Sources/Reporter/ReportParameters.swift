@@ -42,8 +42,9 @@ public struct ReportParameters: Sendable, Hashable {
         guard let fromText = values[.from] else { throw Self.invalid("parameter 'from' is missing") }
         guard let toText = values[.to] else { throw Self.invalid("parameter 'to' is missing") }
         from = try Self.instant(fromText, parameter: .from, bareDateMeansEnd: false)
-        to = try Self.instant(toText, parameter: .to, bareDateMeansEnd: true)
-        guard from < to else { throw Self.invalid("from must be before to") }
+        // A range that ends before it starts is empty, not an error: no OpenAPI document can say "from
+        // before to", so a client that follows the document may send one.
+        to = max(from, try Self.instant(toText, parameter: .to, bareDateMeansEnd: true))
         for (parameter, instant) in [(ReportParameter.from, from), (.to, to)] {
             // Ranges are exact to the second; a fraction is more likely a client bug than a wish for milliseconds.
             guard instant.timeIntervalSince1970.rounded(.down) == instant.timeIntervalSince1970 else {
@@ -124,6 +125,8 @@ public struct ReportParameters: Sendable, Hashable {
         guard !text.isEmpty, text.count <= maximumTextLength else {
             throw invalid("\(parameter.rawValue) must be 1 to \(maximumTextLength) characters")
         }
+        // PostgreSQL text cannot hold NUL (the query failed, 500), and no stored value has one.
+        guard !text.utf8.contains(0) else { throw invalid("\(parameter.rawValue) must not contain NUL characters") }
         return text
     }
 

@@ -92,6 +92,15 @@ func makeRouter(
             }
         }
     }
+    // Every path answers GET only: another method is 405 naming the allowed one (RFC 9110), not 404.
+    let paths = ReportRoute.allCases.map(\.path) + ["/openapi.yaml", "/health/live", "/health/ready", "/metrics"]
+    for path in paths {
+        for method in [HTTPRequest.Method.post, .put, .patch, .delete, .options, .trace, HTTPRequest.Method("QUERY")!] {
+            router.on(RouterPath(path), method: method) { _, _ -> Response in
+                throw APIError(.methodNotAllowed, "\(path) answers GET only", headers: [.allow: "GET"])
+            }
+        }
+    }
     return router
 }
 

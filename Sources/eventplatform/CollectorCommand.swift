@@ -91,6 +91,12 @@ struct CollectorCommand: AsyncParsableCommand {
             configuration.rawRetentionDays = days > 0 ? days : nil
         }
         configuration.groupMembers = try groupMembers ?? integer("COLLECTOR_GROUP_MEMBERS", in: environment) ?? configuration.groupMembers
+        if let timeout = try integer("COLLECTOR_IDLE_IN_TRANSACTION_TIMEOUT_MS", in: environment), timeout > 0 {
+            configuration.idleInTransactionTimeout = .milliseconds(timeout)
+        }
+        if let timeout = try integer("COLLECTOR_LOCK_TIMEOUT_MS", in: environment), timeout > 0 {
+            configuration.lockTimeout = .milliseconds(timeout)
+        }
         guard configuration.batchSize > 0 else { throw ValidationError("the batch size must be at least 1") }
         guard (1...64).contains(configuration.groupMembers) else { throw ValidationError("the group members must be from 1 to 64") }
 

@@ -12,10 +12,13 @@ struct GatewayCommand: AsyncParsableCommand {
         commandName: "gateway",
         abstract: "Run the ingestion gateway (POST /webhook/events, /webhook/events/bulk, /events; /health/*, /metrics).",
         discussion: """
+        Also from the environment: GATEWAY_MAX_BODY_MEMORY_BYTES (memory of all bodies being read and parsed, \
+        counted as 5x each body; default 335544320), GATEWAY_IDLE_TIMEOUT_MS (idle connections close; default 60000). \
         Publisher settings come from the environment: PUBLISHER_PRESET, PUBLISHER_BATCH_SIZE, PUBLISHER_BATCH_TIMEOUT_MS, \
         PUBLISHER_MAX_BATCH_SIZE, PUBLISHER_MAX_PENDING_EVENTS, PUBLISHER_MAX_PENDING_BYTES, PUBLISHER_ENQUEUE_TIMEOUT_MS, \
         PUBLISHER_DELIVERY_TIMEOUT_MS, PUBLISHER_LINGER_MS. Signing secrets: GATEWAY_SECRET_FACEBOOK, GATEWAY_SECRET_TIKTOK, \
-        GATEWAY_SECRET_APP (unset: no signature required for that source).
+        GATEWAY_SECRET_APP (unset: no signature required for that source). GATEWAY_TRUSTED_PROXIES: comma-separated \
+        addresses of load balancers whose X-Forwarded-For names the client for the rate limit (default none).
         """
     )
 
@@ -52,6 +55,8 @@ struct GatewayOptions: ParsableArguments {
     @Option(help: "Partitions of topics created at start. (env: KAFKA_PARTITIONS, default 6)")
     var partitions: Int32?
 
+    @OptionGroup var storability: StorabilityOptions
+
     /// The gateway's configuration and its publisher (settings from the environment), topics created.
     func makeGateway(kafka: KafkaOptions, logger: Logger) async throws -> (GatewayConfiguration, Publisher) {
         let environment = ServiceBootstrap.environment
@@ -62,15 +67,22 @@ struct GatewayOptions: ParsableArguments {
         configuration.host = host ?? environment.string("GATEWAY_HOST", default: configuration.host)
         configuration.maximumBodyBytes = try maxBodyBytes
             ?? environment.integer("GATEWAY_MAX_BODY_BYTES", default: configuration.maximumBodyBytes, in: 1024...(1 << 31))
+        configuration.maximumBodyMemory = try environment.integer(
+            "GATEWAY_MAX_BODY_MEMORY_BYTES", default: configuration.maximumBodyMemory, in: 5 * 1024...(1 << 40))
+        configuration.idleTimeout = try environment.milliseconds(
+            "GATEWAY_IDLE_TIMEOUT_MS", default: configuration.idleTimeout, in: 1...86_400_000)
         let rate = try rateLimit ?? Double(environment.integer("GATEWAY_RATE_LIMIT", default: 0, in: 0...1_000_000))
         if rate > 0 {
             let burst = try rateLimitBurst ?? environment.integer("GATEWAY_RATE_LIMIT_BURST", default: 20, in: 1...1_000_000)
-            configuration.rateLimit = .init(requestsPerSecond: rate, burst: burst)
+            let proxies = environment.string("GATEWAY_TRUSTED_PROXIES", default: "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            configuration.rateLimit = .init(requestsPerSecond: rate, burst: burst, trustedProxies: Set(proxies))
         }
         for source in EventSource.allCases {
             let secret = environment.string("GATEWAY_SECRET_\(source.rawValue.uppercased())", default: "")
             if !secret.isEmpty { configuration.signingSecrets[source] = secret }
         }
+        configuration.storability = try storability.rule()
         configuration.topicPartitions = try partitions ?? Int32(environment.integer("KAFKA_PARTITIONS", default: 6, in: 1...1000))
         try configuration.validate()
 

@@ -26,6 +26,7 @@ struct ImportCommand: AsyncParsableCommand {
     var file: String
 
     @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var storability: StorabilityOptions
 
     /// The name the file is recorded and reported under.
     private var fileName: String { URL(fileURLWithPath: file).lastPathComponent }
@@ -73,7 +74,8 @@ struct ImportCommand: AsyncParsableCommand {
         let topic = kafka.topics.app
         try await kafka.topics.createMissing(brokers: kafka.resolvedBrokers, logger: logger)
         return try await withRunningPublisher(publisherConfiguration, logger: logger) { publisher in
-            let importer = CSVImporter(publisher: publisher, ledger: ImportLedger(client: client), topic: topic, logger: logger)
+            var importer = CSVImporter(publisher: publisher, ledger: ImportLedger(client: client), topic: topic, logger: logger)
+            importer.storability = try storability.rule()
             let bar = ProgressBar()
             defer { bar.finish() }
             return try await importer.importFile(content, named: fileName) { bar.show($0) }

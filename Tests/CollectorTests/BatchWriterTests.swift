@@ -260,12 +260,82 @@ import Testing
         }
     }
 
-    @Test func unstorableTextIsFoundBeforeTheDatabaseSeesIt() throws {
-        let json = Array(#"{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"a\u0000b","event_type":"page_view"}"#.utf8)
-        let event = try EventRecord(decoding: json, format: .product)
-        #expect(StagedBatch.unstorableReason(event, payload: json)?.contains("userId") == true)
-        let fine = try EventRecord(decoding: sampleEvents(.app, count: 1)[0].json, format: .product)
-        #expect(StagedBatch.unstorableReason(fine, payload: Array("{}".utf8)) == nil)
-        #expect(StagedBatch.unstorableReason(fine, payload: [0x7B, 0xFF, 0x7D]) != nil)
+    /// A product event as the collector reads it at `offset`.
+    private func productEvent(id: String, user: String, at time: String, offset: Int64) throws -> ConsumedEvent {
+        let json = Array(#"{"event_id":"\#(id)","occurred_at":"\#(time)","user_id":"\#(user)","event_type":"page_view"}"#.utf8)
+        return ConsumedEvent(
+            event: try EventRecord(decoding: json, format: .product), payload: json,
+            partition: KafkaTopicPartition(topic: "events.test", partition: 0), offset: offset)
+    }
+
+    /// Users counted per day in `user_value_counts` (dimension `users`), and the UTF-8 ids of the users with
+    /// a history (bytes: a `Set<String>` would merge canonically equivalent ids).
+    private func activeUsers(_ database: TestDatabase) async throws -> (days: [String: Int], users: Set<[UInt8]>) {
+        var days: [String: Int] = [:]
+        for row in try await database.client.query(
+            "SELECT day::text AS day, sum(users)::bigint AS n FROM user_value_counts WHERE dimension = 'users' GROUP BY day") {
+            let count = try row.decode(Int.self, column: "n")
+            if count != 0 { days[try row.decode(String.self, column: "day")] = count }
+        }
+        var users = Set<[UInt8]>()
+        for row in try await database.client.query("SELECT user_id FROM user_histories") {
+            users.insert(Array(try row.decode(String.self, column: "user_id").utf8))
+        }
+        return (days, users)
+    }
+
+    /// A resent event with another time or user is a duplicate: it was counted as activity of that user on
+    /// that day (DAU, demographics, funnel and retention changed), because histories were built from every
+    /// staged event rather than the newly stored ones.
+    @Test func aDuplicateWithAnotherTimeOrUserChangesNoDistinctUserCount() async throws {
+        try await TestDatabase.with { database in
+            let writer = writer(database)
+            let id = "5b0c3c1e-8d0e-4a43-9a51-0d8c1e0f6a01"
+            let original = [try productEvent(id: id, user: "user-a", at: "2025-01-10T10:00:00Z", offset: 0)]
+            #expect(try await writer.write(original, through: nextOffsets(original)).inserted == 1)
+            let resent = [
+                try productEvent(id: id, user: "user-b", at: "2025-01-20T10:00:00Z", offset: 1),
+                try productEvent(id: "5b0c3c1e-8d0e-4a43-9a51-0d8c1e0f6a02", user: "user-c", at: "2025-01-21T10:00:00Z", offset: 2),
+            ]
+            #expect(try await writer.write(resent, through: nextOffsets(resent)) == BatchWriteResult(inserted: 1, duplicates: 1))
+            let active = try await activeUsers(database)
+            #expect(active.days == ["2025-01-10": 1, "2025-01-21": 1])
+            #expect(active.users == [Array("user-a".utf8), Array("user-c".utf8)])
+        }
+    }
+
+    /// Two users whose ids are canonically equivalent but not the same bytes ("café" precomposed and
+    /// decomposed) are two users to PostgreSQL; Swift's String equality merged them into one history.
+    @Test func userIdsAreComparedByteForByte() async throws {
+        try await TestDatabase.with { database in
+            let writer = writer(database)
+            let batch = [
+                try productEvent(id: "5b0c3c1e-8d0e-4a43-9a51-0d8c1e0f6a11", user: "caf\u{e9}", at: "2025-01-10T10:00:00Z", offset: 0),
+                try productEvent(id: "5b0c3c1e-8d0e-4a43-9a51-0d8c1e0f6a12", user: "cafe\u{301}", at: "2025-01-10T11:00:00Z", offset: 1),
+            ]
+            #expect(try await writer.write(batch, through: nextOffsets(batch)).inserted == 2)
+            let active = try await activeUsers(database)
+            #expect(active.days == ["2025-01-10": 2])
+            #expect(active.users == [Array("caf\u{e9}".utf8), Array("cafe\u{301}".utf8)])
+        }
+    }
+
+    /// Partitions for 4,500 days in one transaction held ~4 locks each until it ended: more than the
+    /// server's whole lock table (200 connections x 64), so the batch failed with SQLSTATE 53200 on every
+    /// retry (and so did other sessions meanwhile). Retention dropped them the same way.
+    @Test func partitionsOfThousandsOfDaysAreMadeAndDroppedInChunks() async throws {
+        try await TestDatabase.with { database in
+            let partitions = EventPartitions(client: database.client, logger: testLogger)
+            let first = UTCCalendar.day(year: 2000, month: 1, day: 1)
+            try await partitions.ensure(days: Set(first..<first + 4_500))
+            let count = { () async throws -> Int in
+                try await database.client.query(
+                    "SELECT count(*) AS n FROM pg_inherits WHERE inhparent = 'events'::regclass")[0].decode(Int.self, column: "n")
+            }
+            #expect(try await count() == 4_500)
+            let dropped = try await partitions.maintain(today: first + 4_500, ahead: 0, retentionDays: 0)
+            #expect(dropped.count == 4_500)
+            #expect(try await count() == 1, "only today's partition is left")
+        }
     }
 }

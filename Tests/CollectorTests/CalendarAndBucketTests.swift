@@ -91,6 +91,7 @@ import Testing
         #expect(StorageFailure(PostgresError(code: .queryFailed, sqlState: "23514", message: "no partition")) == .missingPartition)
         #expect(StorageFailure(PostgresError(code: .queryFailed, sqlState: "57P01", message: "terminating")) == .transient)
         #expect(StorageFailure(PostgresError(code: .queryFailed, sqlState: "40P01", message: "deadlock")) == .transient)
+        #expect(StorageFailure(PostgresError(code: .queryFailed, sqlState: "53200", message: "out of shared memory")) == .lockTableFull)
         #expect(StorageFailure(PostgresError(code: .connectionClosed, message: "gone")) == .transient)
         #expect(StorageFailure(PostgresError(code: .connectionFailed, message: "refused")) == .transient)
     }

@@ -118,7 +118,7 @@ import Testing
         let poison: [(value: String, reason: String)] = [
             ("not json at all", "undecodable: not valid JSON"),
             (#"{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"","event_type":"x"}"#, "undecodable"),
-            (#"{"event_id":"123e4567-e89b-12d3-a456-426614174001","occurred_at":"2025-01-15T12:00:00Z","user_id":"a\u0000b","event_type":"x"}"#, "unstorable"),
+            (#"{"event_id":"123e4567-e89b-12d3-a456-426614174001","occurred_at":"2025-01-15T12:00:00Z","user_id":"a\u0000b","event_type":"x"}"#, "undecodable: user_id must not contain NUL"),
         ]
         var records = samples.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json) }
         for (index, letter) in poison.enumerated() {
@@ -149,6 +149,58 @@ import Testing
                 #expect(record?.header("dlq-reason")?.hasPrefix(letter.reason) == true, "reason: \(record?.header("dlq-reason") ?? "none")")
                 #expect(record?.header("dlq-topic") == topic)
             }
+        }
+    }
+
+    /// A record near Kafka's record limit that must be dead-lettered no longer fits with the dead-letter
+    /// headers: Kafka refuses the letter for good. It was retried forever and the member held its
+    /// partition without progress; now it goes without its value, saying where the original lies.
+    @Test func aDeadLetterTooLargeForKafkaGoesWithoutItsValueAndTheRestFlowsOn() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-large-letter", partitions: 1)
+        let samples = sampleEvents(.app, count: 40)
+        var records = samples.map { KafkaProducerRecord(topic: topic, key: Array($0.userId.utf8), value: $0.json) }
+        let large = [UInt8](repeating: UInt8(ascii: "x"), count: 999_900)
+        records.insert(KafkaProducerRecord(
+            topic: topic, key: Array("large".utf8), value: large, headers: [KafkaHeader(name: "correlation-id", value: "large")]
+        ), at: 20)
+        try await kafka.publish(records)
+        try await TestDatabase.with { database in
+            let configuration = collectorConfiguration(source: .app, topic: topic, database: database, kafka: kafka)
+            try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                let handled = try await eventually(timeout: .seconds(60)) { try await Self.handled(database, group: configuration.groupID) == 41 }
+                #expect(handled, "the member stopped at the large record")
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+            let letters = try await kafka.read(configuration.deadLetterTopic, count: 1)
+            let letter = try #require(letters.first { $0.header("correlation-id") == "large" })
+            #expect(letter.value.isEmpty)
+            #expect(letter.header("dlq-value-omitted")?.hasPrefix("999900 bytes") == true)
+            #expect(letter.header("dlq-offset") == "20")
+            #expect(letter.header("dlq-reason")?.hasPrefix("undecodable") == true)
+        }
+    }
+
+    /// The offset stored in PostgreSQL lies past the end of the log, as after the topic was recreated or the
+    /// in-memory broker restarted: the collector sought there and silently skipped every new record below it.
+    @Test func storedOffsetsPastTheEndOfTheLogAreRewoundNotSkippedTo() async throws {
+        let kafka = try TestKafka()
+        let topic = try await kafka.makeTopic("collector-offsets-ahead", partitions: 1)
+        let samples = sampleEvents(.app, count: 30)
+        try await kafka.publish(samples, to: topic)
+        let metrics = TestMetrics()
+        try await TestDatabase.with { database in
+            let configuration = collectorConfiguration(source: .app, topic: topic, database: database, kafka: kafka)
+            try await database.client.execute(
+                "INSERT INTO collector_offsets (group_id, topic, partition, next_offset) VALUES (\(configuration.groupID), \(topic), 0, 1000)")
+            try await withTestMetrics(metrics) {
+                try await withCollectors([Collector(configuration: configuration, logger: testLogger)]) {
+                    let stored = try await eventually(timeout: .seconds(60)) { try await Self.handled(database, group: configuration.groupID) == 30 }
+                    #expect(stored, "the new log's records were skipped")
+                }
+            }
+            #expect(try await database.totals() == StoredTotals(expecting: samples))
+            #expect(metrics.counterTotal(label: "collector_offsets_ahead_of_log_total") == 1)
         }
     }
 

@@ -1,11 +1,12 @@
 import EventModel
 import Testing
 
-/// The date-time rule through the `timestamp` field, which is read for `occurredAt`.
+/// The date-time rule through the `timestamp` field, which is read for `occurredAt`: what the store keeps
+/// (the window of accepted times is tested in StorabilityRuleTests).
 @Suite struct DateTimeValidationTests {
     private func occurredAt(_ timestamp: String) -> Int64? {
         let json = TestEvents.editing(TestEvents.facebookTop, "timestamp", to: "\"\(timestamp)\"")
-        return try? TestEvents.validate(json).occurredAt
+        return try? TestEvents.validate(json, rule: .store).occurredAt
     }
 
     @Test(arguments: [

@@ -106,7 +106,7 @@ import Testing
         let body = #"{"events":[{},{},{}]}"#
         #expect(
             shapeError(body, .bulk, maximumEvents: 2)
-                == EventRequestError(.tooManyEvents, "a request may carry at most 2 events, this one has 3"))
+                == EventRequestError(.tooManyEvents, "a request may carry at most 2 events, this one has more"))
         #expect(try parse(body, .bulk, maximumEvents: 3).items.count == 3)
         #expect(shapeError("[{},{}]", .webhook, maximumEvents: 1)?.reason == .tooManyEvents)
     }
@@ -140,5 +140,36 @@ import Testing
         let deduplicated = DeduplicatedEvents([record, other, record, record])
         #expect(deduplicated.records == [record, other])
         #expect(deduplicated.duplicates == 2)
+    }
+
+    /// "café" with a precomposed é and "cafe" + U+0301 are equal as Swift strings (canonical equivalence)
+    /// but distinct ids to PostgreSQL: the second was dropped as a duplicate of the first.
+    @Test func idsAreComparedByteForByteAsTheDatabaseDoes() throws {
+        let composed = TestEvents.editing(TestEvents.facebookTop, "eventId", to: #""caf\u00e9""#)
+        let decomposed = TestEvents.editing(TestEvents.facebookTop, "eventId", to: #""cafe\u0301""#)
+        let request = try parse("[\(composed),\(decomposed),\(composed)]", .webhook)
+        let unique = request.deduplicated()
+        #expect(unique.records.map { Array($0.eventId.utf8) } == [Array("caf\u{e9}".utf8), Array("cafe\u{301}".utf8)])
+        #expect(unique.duplicates == 1)
+    }
+
+    /// The event limit was checked after the whole body was parsed: 64 MiB of `[0,0,0,…` cost ~850 MB and
+    /// 2.5 s before its 413. It is checked while parsing now: what follows the 3rd element is never read
+    /// (here it is not even JSON, and the answer is still "too many", not "not JSON").
+    @Test func theEventLimitStopsTheParseAtTheFirstEventTooMany() {
+        let tooMany = "[0,0,0," + String(repeating: "x", count: 1_000)
+        #expect(shapeError(tooMany, .webhook, maximumEvents: 2)?.reason == .tooManyEvents)
+        let bulk = #"{"events":[{},{},{},"# + String(repeating: "x", count: 1_000)
+        #expect(shapeError(bulk, .bulk, maximumEvents: 2)?.reason == .tooManyEvents)
+        #expect(shapeError("[0,0]", .webhook, maximumEvents: 2)?.reason == nil)
+    }
+
+    /// Deeper lists are not counted as events, but `[{"a":[0,0,0,…]}]` cost 16 bytes of tape per 2 bytes
+    /// of body; more values than one per 4 bytes are refused while parsing (what follows is never read).
+    @Test func valuesAreBoundedByTheBodySize() {
+        let dense = #"[{"a":["# + Array(repeating: "0", count: 400).joined(separator: ",") + "]}]"
+        #expect(shapeError(dense, .webhook)?.reason == .tooManyValues)
+        #expect(shapeError(dense + String(repeating: "x", count: 10), .webhook)?.reason == .tooManyValues)
+        #expect(shapeError("[\(TestEvents.facebookTop),\(TestEvents.tiktokTop),\(TestEvents.product)]", .webhook) == nil)
     }
 }

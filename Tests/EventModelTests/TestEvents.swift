@@ -54,9 +54,11 @@ enum TestEvents {
         object[path[0]] = child
     }
 
-    static func validate(_ json: String, format: EventFormat = .social) throws(EventValidationError) -> EventRecord {
+    static func validate(
+        _ json: String, format: EventFormat = .social, rule: StorabilityRule = StorabilityRule()
+    ) throws(EventValidationError) -> EventRecord {
         let document = try! JSONDocument.parse(Array(json.utf8))
-        return try EventRecord(validating: document.root, in: document, format: format)
+        return try EventRecord(validating: document.root, in: document, format: format, rule: rule)
     }
 
     /// The message of the first rule `json` breaks, or nil when it is valid.

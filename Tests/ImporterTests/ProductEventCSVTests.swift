@@ -71,4 +71,21 @@ import Testing
         }
         #expect(date.error.field == "occurred_at")
     }
+
+    @Test func unstorableRowsAreRefusedLikeUnstorableEvents() throws {
+        let mapping = try ProductEventCSV(header: header("event_id,occurred_at,user_id,event_type,amount"))
+        let rows: [([String], String)] = [
+            ([Self.id, "0000-01-01T00:30:00+01:00", "u", "page_view", ""], "occurred_at"),
+            ([Self.id, "1969-12-31T23:59:59Z", "u", "page_view", ""], "occurred_at"),
+            ([Self.id, "2025-12-01T10:00:00Z", "u\u{0}v", "page_view", ""], "user_id"),
+            ([Self.id, "2025-12-01T10:00:00Z", "u", "page_view", String(repeating: "9", count: 39)], "properties.amount"),
+        ]
+        for (fields, field) in rows {
+            guard case .failure(let rejection) = try event(mapping, fields) else {
+                Issue.record("an unstorable row was accepted: \(fields)")
+                continue
+            }
+            #expect(rejection.error.field == field)
+        }
+    }
 }

@@ -19,4 +19,10 @@ import Testing
         let table = RetentionTable(cohorts: [ReportAnswer.Retention(cohort: Cohort(week: "2025-01-06", size: 4, returning: [1, 2]))])
         #expect(CSV.text(table.csvRows) == "cohort_week,week_0,week_1,week_2\r\n2025-01-06,4,25.0,50.0\r\n")
     }
+
+    /// "\r\n" is one Character in Swift, equal to neither "\r" nor "\n": a value holding it went out
+    /// unquoted and split its row in two.
+    @Test func aValueWithACarriageReturnAndLineFeedIsQuoted() {
+        #expect(CSV.text([["city"], ["Kyiv\r\nX"], ["a\rb"], ["a\nb"]]) == "city\r\n\"Kyiv\r\nX\"\r\n\"a\rb\"\r\n\"a\nb\"\r\n")
+    }
 }

@@ -102,6 +102,26 @@ import Testing
         #expect(computations.value == 5, "the earliest-expiring answer was dropped for the fourth")
     }
 
+    /// Answers of any size were kept, up to 1,024 of them: a large answer (every cohort since year 1 was
+    /// 720 MB) stayed in memory. Answers over the answer limit are shared but not kept, and the kept ones
+    /// together stay within the byte limit.
+    @Test func keptBytesAreBounded() async throws {
+        let cache = ReportCache(timeToLive: .seconds(60), maximumBytes: 25, maximumAnswerBytes: 10)
+        let computations = Locked(0)
+        let compute = { @Sendable (size: Int) async throws -> RenderedReport in
+            computations.withLock { $0 += 1 }
+            return Self.report(String(repeating: "x", count: size))
+        }
+        _ = try await cache.answer(for: "large") { try await compute(11) }
+        _ = try await cache.answer(for: "large") { try await compute(11) }
+        #expect(computations.value == 2, "an answer over the answer limit is not kept")
+        for key in ["a", "b", "c"] { _ = try await cache.answer(for: key) { try await compute(10) } }
+        _ = try await cache.answer(for: "a") { try await compute(10) }
+        #expect(computations.value == 6, "three answers of 10 bytes exceed 25: the earliest-expiring one was dropped")
+        _ = try await cache.answer(for: "c") { try await compute(10) }
+        #expect(computations.value == 6)
+    }
+
     /// Through the router and a real database: a kept answer hides a change for at most its time to live;
     /// without caching the change shows at once.
     @Test func theRouterServesKeptAnswersUntilTheyExpire() async throws {

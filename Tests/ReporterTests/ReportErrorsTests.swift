@@ -13,7 +13,6 @@ import Testing
 
     static let cases: [(uri: String, parameter: String)] = [
         ("/reports/events?to=2025-01-02", "from"),
-        ("/reports/events?from=2025-01-05&to=2025-01-02", "from must be before to"),
         ("/reports/events?from=2025-01-01&to=2025-01-02&source=x", "unknown source 'x'; expected facebook, tiktok or app"),
         ("/reports/events?from=2025-01-01&to=2025-01-02&groupBy=week", "groupBy"),
         ("/reports/events?from=2025-01-01&to=2025-01-02&colour=red", "colour"),
@@ -24,9 +23,14 @@ import Testing
         ("/stats/top-events?from=2025-01-01&to=2025-01-02&limit=1000", "limit"),
         ("/stats/top-events?from=2025-01-01&to=2025-01-02&limit=-1", "limit"),
         ("/reports/demographics?from=2025-01-01T10:00:00.5Z&to=2025-01-02", "whole second"),
+        // schemathesis: a NUL in a value reached PostgreSQL, which cannot hold one (500).
+        ("/stats/dau?from=1970-01-05&to=1970-03-02&segment=properties.device%3A3j%00Q", "segment must not contain NUL"),
+        ("/reports/events?from=2025-01-01&to=2025-01-02&eventType=a%00", "eventType must not contain NUL"),
         ("/stats/retention?windows=3", "start_date"),
         ("/stats/retention?start_date=2025-01-06&windows=99", "windows"),
         ("/stats/retention?start_date=2025-01-06&limit=5", "limit"),
+        // It answered 500 "internal error" on a small database, and built ~105,000 cohorts on a larger one.
+        ("/stats/retention?start_date=0001-01-01&windows=52", "start_date must be 1970-01-01 or later"),
     ]
 
     @Test func badParametersAnswer400NamingTheParameter() async throws {

@@ -202,6 +202,7 @@ struct CollectorLoop {
                 stored.merge(try await writer.storedOffsets(topic: topic, partitions: partitions.map(\.partition))) { $1 }
             }
             readiness.setDatabaseReachable(true)
+            stored.merge(try await rewindOffsetsAheadOfLog(stored)) { $1 }
             var seeks: [KafkaTopicPartition: Int64] = [:]
             for partition in targets {
                 if let offset = stored[partition] ?? lowestDropped[partition] { seeks[partition] = offset }
@@ -232,6 +233,38 @@ struct CollectorLoop {
                 "error": "\(error)", "kafka.partitions": "\(targets)", "retry.delay": "\(delay)",
             ])
         }
+    }
+
+    /// Finds stored offsets past the end of their partition's log, because the topic was recreated or the
+    /// broker restarted empty. Seeking there would skip every record the new log gets below that offset,
+    /// and the writer would take them for stored ones. Such offsets are moved back in PostgreSQL to the
+    /// start of the log (events already stored are still recognised by their ids), logged and counted;
+    /// returns the new offsets.
+    ///
+    /// A stored offset past the high watermark is not enough: the local broker reports the base offset of
+    /// the last record batch plus one (one for 30 records sent as one idempotent batch), which the stored
+    /// offset passes after every batch. The log is taken for new only when, besides, the group has no
+    /// offset committed in Kafka for the partition: the collector commits there after every batch, and a
+    /// recreated topic or a broker restarted empty has forgotten those commits.
+    private func rewindOffsetsAheadOfLog(_ stored: [KafkaTopicPartition: Int64]) async throws -> [KafkaTopicPartition: Int64] {
+        guard !stored.isEmpty else { return [:] }
+        let marks = try await consumer.watermarks(Array(stored.keys))
+        var rewinds: [KafkaTopicPartition: (log: ClosedRange<Int64>, stored: Int64)] = [:]
+        for (partition, offset) in stored {
+            if let log = marks[partition], offset > log.upperBound { rewinds[partition] = (log, offset) }
+        }
+        guard !rewinds.isEmpty else { return [:] }
+        for partition in try await consumer.committed(Array(rewinds.keys)).keys { rewinds[partition] = nil }
+        guard !rewinds.isEmpty else { return [:] }
+        let rewound = try await writer.rewind(rewinds.mapValues(\.log))
+        for (partition, (log, offset)) in rewinds.sorted(by: { $0.key < $1.key }) where rewound[partition] != nil {
+            metrics.offsetsAheadOfLog.increment()
+            logger.error("stored offset past the end of the log (topic recreated, broker restarted empty, or log truncated); reading the partition from the start of its log", metadata: [
+                "kafka.partition": "\(partition)", "collector.stored_offset": "\(offset)",
+                "kafka.log_start": "\(log.lowerBound)", "kafka.log_end": "\(log.upperBound)",
+            ])
+        }
+        return rewound
     }
 
     // MARK: Batches
@@ -317,9 +350,6 @@ struct CollectorLoop {
                 reason: "a \(event.source.rawValue) event on the \(configuration.source.rawValue) topic \(record.topic)"
             ))
         }
-        if let reason = StagedBatch.unstorableReason(event, payload: record.value) {
-            return .poison(DeadLetter(record: record, reason: "unstorable: \(reason)"))
-        }
         return .event(ConsumedEvent(
             event: event, payload: record.value, partition: record.topicPartition, offset: record.offset,
             correlationID: record.header("correlation-id")
@@ -363,8 +393,9 @@ struct CollectorLoop {
         case abandoned
     }
 
-    /// Stores `events` with `nextOffsets`. When PostgreSQL rejects the data, stores the events one at a
-    /// time and dead-letters those it refuses. Nil when a graceful shutdown ran out of time.
+    /// Stores `events` with `nextOffsets`. When PostgreSQL rejects the data, stores the batch in parts
+    /// (``BatchBisection``) and dead-letters the events it refuses alone. Nil when a graceful shutdown ran
+    /// out of time.
     private mutating func store(
         _ events: [ConsumedEvent],
         through nextOffsets: [KafkaTopicPartition: Int64],
@@ -374,11 +405,13 @@ struct CollectorLoop {
         case .stored(let result): return result
         case .abandoned: return nil
         case .rejected(let error):
-            logger.warning("PostgreSQL rejected a batch; storing its events one by one", metadata: ["error": "\(error)"])
+            logger.warning("PostgreSQL rejected a batch; storing it in parts", metadata: ["error": "\(error)"])
         }
         var total = BatchWriteResult()
-        for event in events {
-            switch try await attempt([event], through: [event.partition: event.offset + 1]) {
+        var bisection = BatchBisection(rejectedBatchOf: events.count)
+        while let range = bisection.next() {
+            let part = Array(events[range])
+            switch try await attempt(part, through: Self.nextOffsets(of: part)) {
             case .stored(let result):
                 total.inserted += result.inserted
                 total.duplicates += result.duplicates
@@ -386,7 +419,9 @@ struct CollectorLoop {
             case .abandoned:
                 return nil
             case .rejected(let error):
-                guard let record = records[RecordPosition(partition: event.partition, offset: event.offset)] else { continue }
+                let event = part[0]
+                guard bisection.rejected(range),
+                      let record = records[RecordPosition(partition: event.partition, offset: event.offset)] else { continue }
                 guard try await publish([DeadLetter(record: record, reason: "unstorable: \(error)")]) else { return nil }
             }
         }
@@ -398,8 +433,16 @@ struct CollectorLoop {
         }
     }
 
+    /// The next offset to read of each partition `events` come from.
+    private static func nextOffsets(of events: [ConsumedEvent]) -> [KafkaTopicPartition: Int64] {
+        var offsets: [KafkaTopicPartition: Int64] = [:]
+        for event in events { offsets[event.partition] = max(offsets[event.partition] ?? 0, event.offset + 1) }
+        return offsets
+    }
+
     /// One write, retried with backoff while the failure is transient. Meanwhile the partitions are
-    /// paused, and the consumer is still polled so that the group keeps this member.
+    /// paused, and the consumer is still polled so that the group keeps this member. A batch that fills
+    /// the lock table is `rejected`, so that it is stored in parts.
     private mutating func attempt(_ events: [ConsumedEvent], through nextOffsets: [KafkaTopicPartition: Int64]) async throws -> Attempt {
         var failures = 0
         while true {
@@ -409,6 +452,9 @@ struct CollectorLoop {
                 endOutage()
                 return .stored(result)
             } catch let error as PostgresError where StorageFailure(error) == .rejectedData {
+                endOutage()
+                return .rejected(error)
+            } catch let error as PostgresError where StorageFailure(error) == .lockTableFull && events.count > 1 {
                 endOutage()
                 return .rejected(error)
             } catch is CancellationError {

@@ -9,6 +9,9 @@ struct CollectorMetrics: Sendable {
     let duplicates: Counter
     /// Records published to the dead-letter topic.
     let deadLettered: Counter
+    /// Partitions whose stored offset lay past the end of their log (topic recreated, broker restarted
+    /// empty, log truncated), read again from the start of the log.
+    let offsetsAheadOfLog: Counter
     /// Records per written batch.
     let batchSize: Recorder
     /// From a batch being taken in hand (decoding) to its offsets committed.
@@ -22,6 +25,7 @@ struct CollectorMetrics: Sendable {
         processed = Counter(label: "collector_events_processed_total", dimensions: dimensions)
         duplicates = Counter(label: "collector_events_duplicate_total", dimensions: dimensions)
         deadLettered = Counter(label: "collector_events_dead_lettered_total", dimensions: dimensions)
+        offsetsAheadOfLog = Counter(label: "collector_offsets_ahead_of_log_total", dimensions: dimensions)
         batchSize = Recorder(label: "collector_batch_size", aggregate: true)
         batchDuration = Metrics.Timer(label: "collector_batch_duration_seconds")
         eventDelay = Recorder(label: "collector_event_delay_seconds", dimensions: dimensions, aggregate: true)

@@ -264,16 +264,22 @@ extension Migration {
                         WHEN followers IS NOT NULL THEN '1M+' END
         $$;
 
-        -- An entry is [dimension, value, first day (days since 1970-01-01), "0110…" (a character per day)]:
-        -- the days wanted are to_day - from_day characters from (from_day - first day), clamped to the
-        -- string. Entries of other dimensions are skipped before their days are looked at.
+        -- An entry is [dimension, value, runs] with runs [start, length, start, length, …] of active days
+        -- (days since 1970-01-01), or, as collectors before the runs wrote it, [dimension, value, first
+        -- day, "0110…"] (a character per day). Entries of other dimensions are skipped before their days
+        -- are looked at.
         CREATE FUNCTION user_history_values_between(history text, from_day date, to_day date, dimensions text[])
         RETURNS TABLE (dimension text, value text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             SELECT entry ->> 0, entry ->> 1
             FROM json_array_elements(history::json) AS entry
-            CROSS JOIN LATERAL (SELECT from_day - date '1970-01-01' - (entry ->> 2)::integer AS first_bit) AS wanted
-            WHERE entry ->> 0 = ANY(dimensions)
-              AND position('1' IN substr(entry ->> 3, greatest(first_bit, 0) + 1, greatest(to_day - from_day + least(first_bit, 0), 0))) > 0
+            WHERE entry ->> 0 = ANY(dimensions) AND CASE json_typeof(entry -> 2)
+                WHEN 'array' THEN EXISTS (
+                    SELECT FROM generate_series(0, json_array_length(entry -> 2) - 2, 2) AS i
+                    WHERE (entry -> 2 ->> i)::integer < to_day - date '1970-01-01'
+                      AND (entry -> 2 ->> i)::integer + (entry -> 2 ->> (i + 1))::integer > from_day - date '1970-01-01')
+                ELSE position('1' IN substr(entry ->> 3, greatest(from_day - date '1970-01-01' - (entry ->> 2)::integer, 0) + 1,
+                              greatest(to_day - from_day + least(from_day - date '1970-01-01' - (entry ->> 2)::integer, 0), 0))) > 0
+            END
         $$;
         """)
 

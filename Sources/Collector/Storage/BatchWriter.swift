@@ -52,7 +52,7 @@ public struct BatchWriter: Sendable {
                     try await connection.executeScript(Self.createStaging)
                     try await connection.copyFrom(Self.copyStaging, data: batch.buffer)
                     inserted = try await connection.execute(Self.storeFresh)
-                    try await stageUserCounters(batch.activity, on: connection)
+                    try await stageUserCounters(try await freshActivity(of: batch, inserted: inserted, on: connection), on: connection)
                     // Last, as the other writers of the source update the same aggregate rows: they wait for
                     // this transaction from here to its commit only.
                     try await connection.execute(Self.addToAggregates)
@@ -84,7 +84,45 @@ public struct BatchWriter: Sendable {
         return offsets
     }
 
+    /// Moves the stored next offset of each partition back to the start of its log (`logs`, first and
+    /// next offset) where it still lies past the log's end; returns the offsets moved. A writer that stored
+    /// progress in the new log meanwhile keeps it.
+    public func rewind(_ logs: [KafkaTopicPartition: ClosedRange<Int64>]) async throws -> [KafkaTopicPartition: Int64] {
+        var rewound: [KafkaTopicPartition: Int64] = [:]
+        for (topic, entries) in Dictionary(grouping: logs, by: \.key.topic) {
+            let sorted = entries.sorted { $0.key.partition < $1.key.partition }
+            let rows = try await client.query("""
+                UPDATE collector_offsets AS o SET next_offset = v.log_start, updated_at = now()
+                FROM unnest(\(Self.arrayText(sorted.map(\.key.partition)))::integer[],
+                            \(Self.arrayText(sorted.map(\.value.lowerBound)))::bigint[],
+                            \(Self.arrayText(sorted.map(\.value.upperBound)))::bigint[]) AS v(partition, log_start, log_end)
+                WHERE o.group_id = \(groupID) AND o.topic = \(topic) AND o.partition = v.partition AND o.next_offset > v.log_end
+                RETURNING o.partition, o.next_offset
+                """)
+            for row in rows {
+                let partition = try row.decode(Int32.self, column: "partition")
+                rewound[KafkaTopicPartition(topic: topic, partition: partition)] = try row.decode(Int64.self, column: "next_offset")
+            }
+        }
+        return rewound
+    }
+
     // MARK: Distinct users
+
+    /// The user activity of the batch's newly stored events: all of them in the common case; otherwise
+    /// those `collector_fresh` holds.
+    private func freshActivity(
+        of batch: StagedBatch, inserted: Int, on connection: PostgresConnection
+    ) async throws -> [StagedBatch.UserKey: [(UserDimension, Int64)]] {
+        guard inserted != batch.rowCount else { return batch.activity() }
+        var fresh = Set<StagedBatch.EventKey>(minimumCapacity: inserted)
+        for row in try await connection.query("SELECT source, event_id FROM collector_fresh") {
+            fresh.insert(.init(
+                source: try row.decode(String.self, column: "source"),
+                eventId: BytewiseString(try row.decode(String.self, column: "event_id"))))
+        }
+        return batch.activity(fresh: fresh)
+    }
 
     /// Adds the batch's user activity to the users' histories and stages their changes to the distinct-user
     /// counters for ``addToAggregates``. The stored histories of the batch's users are locked first, in key order, so that even
@@ -97,20 +135,21 @@ public struct BatchWriter: Sendable {
         var stored = Set<StagedBatch.UserKey>(minimumCapacity: activity.count)
         for row in try await connection.query(Self.lockHistories) {
             let key = StagedBatch.UserKey(
-                source: try row.decode(String.self, column: "source"), userId: try row.decode(String.self, column: "user_id"))
+                source: try row.decode(String.self, column: "source"),
+                userId: BytewiseString(try row.decode(String.self, column: "user_id")))
             stored.insert(key)
             guard let days = activity[key] else { continue }
             let json = Array(try row.decode(String.self, column: "history").utf8)
             var history = try UserHistory(json: json, reading: Set(days.lazy.map(\.0)))
             if history.record(days, source: key.source, into: &changes) {
-                updated.appendRow([key.source, key.userId, history.json, false])
+                updated.appendRow([key.source, key.userId.string, history.json, false])
             }
         }
         var created = 0
         for (key, days) in activity where !stored.contains(key) {
             var history = UserHistory()
             _ = history.record(days, source: key.source, into: &changes)
-            updated.appendRow([key.source, key.userId, history.json, true])
+            updated.appendRow([key.source, key.userId.string, history.json, true])
             created += 1
         }
         guard !updated.isEmpty else { return }
@@ -245,10 +284,10 @@ public struct BatchWriter: Sendable {
         ON CONFLICT (cohort_week, week) DO UPDATE SET users = t.users + EXCLUDED.users
         """
 
-    /// The stored histories of the batch's users, locked for the transaction in key order.
+    /// The stored histories of the users of the batch's fresh events, locked for the transaction in key order.
     static let lockHistories: PostgresQuery = """
         SELECT h.source, h.user_id, h.history
-        FROM user_histories h JOIN (SELECT DISTINCT source, user_id FROM collector_batch) b USING (source, user_id)
+        FROM user_histories h JOIN (SELECT DISTINCT source, user_id FROM collector_fresh) b USING (source, user_id)
         ORDER BY 1, 2 FOR UPDATE OF h
         """
 

@@ -9,9 +9,16 @@ internal import Synchronization
 /// future events included), so there is no default partition to fill up and block later ones. Partitions
 /// whose whole day lies before the retention horizon are dropped. Creating and dropping take a transaction
 /// advisory lock, so concurrent collectors do not race on the catalog.
+///
+/// Partitions are created and dropped at most ``chunkSize`` per transaction: each takes about four locks
+/// until its transaction ends, and PostgreSQL's lock table is shared by every session (64 per connection
+/// by default). A batch spanning 10,000 days made all its partitions in one transaction, ran out of lock
+/// slots (SQLSTATE 53200), failed forever, and made other sessions fail meanwhile.
 public final class EventPartitions: Sendable {
     /// The advisory lock key that serialises partition changes.
     static let lockKey = 7_301_002
+    /// Partitions created or dropped per transaction.
+    static let chunkSize = 100
 
     private let client: PostgresClient
     private let logger: Logger
@@ -42,20 +49,22 @@ public final class EventPartitions: Sendable {
 
     /// Makes sure a partition exists for each of `days`.
     public func ensure(days: Set<Int64>) async throws {
-        let missing = days.subtracting(known.withLock { $0 })
-        guard !missing.isEmpty else { return }
-        try await client.withTransaction { connection in
-            try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
-            for day in missing.sorted() {
-                // DDL takes no bind parameters; the bounds are generated from integers, the name is quoted.
-                try await connection.execute("""
-                    CREATE TABLE IF NOT EXISTS \(identifier: Self.name(ofDay: day)) PARTITION OF events
-                    FOR VALUES FROM ('\(unescaped: UTCCalendar.dateText(ofDay: day)) 00:00:00+00')
-                    TO ('\(unescaped: UTCCalendar.dateText(ofDay: day + 1)) 00:00:00+00')
-                    """)
+        let missing = days.subtracting(known.withLock { $0 }).sorted()
+        for start in stride(from: 0, to: missing.count, by: Self.chunkSize) {
+            let chunk = missing[start..<min(start + Self.chunkSize, missing.count)]
+            try await client.withTransaction { connection in
+                try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
+                for day in chunk {
+                    // DDL takes no bind parameters; the bounds are generated from integers, the name is quoted.
+                    try await connection.execute("""
+                        CREATE TABLE IF NOT EXISTS \(identifier: Self.name(ofDay: day)) PARTITION OF events
+                        FOR VALUES FROM ('\(unescaped: UTCCalendar.dateText(ofDay: day)) 00:00:00+00')
+                        TO ('\(unescaped: UTCCalendar.dateText(ofDay: day + 1)) 00:00:00+00')
+                        """)
+                }
             }
+            known.withLock { $0.formUnion(chunk) }
         }
-        known.withLock { $0.formUnion(missing) }
     }
 
     /// Forgets which partitions exist, so the next ``ensure(days:)`` checks again (after an insert found
@@ -71,26 +80,33 @@ public final class EventPartitions: Sendable {
         try await ensure(days: Set(today...(today + Int64(max(0, ahead)))))
         guard let retentionDays else { return [] }
         let horizon = today - Int64(retentionDays)
-        return try await client.withTransaction { connection in
-            try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
-            let rows = try await connection.query("""
-                SELECT child.relname AS name FROM pg_inherits
-                JOIN pg_class child ON child.oid = pg_inherits.inhrelid
-                WHERE pg_inherits.inhparent = 'events'::regclass
-                """)
-            var dropped: [String] = []
-            for row in rows {
-                let name = try row.decode(String.self, column: "name")
-                guard let day = Self.day(ofName: name), day < horizon else { continue }
-                try await connection.execute("DROP TABLE \(identifier: name)")
-                dropped.append(name)
-            }
-            if !dropped.isEmpty {
-                logger.info("dropped raw event partitions past retention", metadata: ["partitions": "\(dropped.sorted())"])
-            }
-            let droppedDays = Set(dropped.compactMap(Self.day(ofName:)))
-            known.withLock { $0.subtract(droppedDays) }
-            return dropped
+        let rows = try await client.query("""
+            SELECT child.relname AS name FROM pg_inherits
+            JOIN pg_class child ON child.oid = pg_inherits.inhrelid
+            WHERE pg_inherits.inhparent = 'events'::regclass
+            """)
+        var expired: [String] = []
+        for row in rows {
+            let name = try row.decode(String.self, column: "name")
+            if let day = Self.day(ofName: name), day < horizon { expired.append(name) }
         }
+        expired.sort()
+        for start in stride(from: 0, to: expired.count, by: Self.chunkSize) {
+            let chunk = expired[start..<min(start + Self.chunkSize, expired.count)]
+            try await client.withTransaction { connection in
+                try await connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
+                for name in chunk {
+                    // Another instance may have dropped it since the list was read.
+                    try await connection.execute("DROP TABLE IF EXISTS \(identifier: name)")
+                }
+            }
+            known.withLock { $0.subtract(chunk.compactMap(Self.day(ofName:))) }
+        }
+        if !expired.isEmpty {
+            logger.info("dropped raw event partitions past retention", metadata: [
+                "partitions": "\(expired.count)", "first": "\(expired[0])", "last": "\(expired[expired.count - 1])",
+            ])
+        }
+        return expired
     }
 }

@@ -7,34 +7,35 @@ struct StagedBatch {
     private(set) var buffer: PostgresCopyBuffer
     /// Events left out because an earlier event of the same batch has the same (source, event id).
     private(set) var repeatedInBatch = 0
-    /// Per (source, user id), the dimensions and days of their events.
-    private(set) var activity: [UserKey: [(UserDimension, Int64)]] = [:]
+    /// The staged events, each (source, event id) once, in batch order.
+    private var staged: [EventRecord] = []
 
-    /// A user: ids are unique within a source only.
+    /// A user: ids are unique within a source only, and compared as PostgreSQL compares them.
     struct UserKey: Hashable {
         var source: String
-        var userId: String
+        var userId: BytewiseString
+    }
+
+    /// An event: ids are unique within a source only, and compared as PostgreSQL compares them.
+    struct EventKey: Hashable {
+        var source: String
+        var eventId: BytewiseString
     }
 
     var rowCount: Int { buffer.rowCount }
 
-    private struct Key: Hashable {
-        var source: EventSource
-        var eventId: String
-    }
-
     init(_ events: [ConsumedEvent]) {
         buffer = PostgresCopyBuffer(reservingCapacity: events.count * 512)
-        var seen = Set<Key>(minimumCapacity: events.count)
+        staged.reserveCapacity(events.count)
+        var seen = Set<EventKey>(minimumCapacity: events.count)
         for consumed in events {
             let event = consumed.event
-            guard seen.insert(Key(source: event.source, eventId: event.eventId)).inserted else {
+            guard seen.insert(EventKey(source: event.source.rawValue, eventId: BytewiseString(event.eventId))).inserted else {
                 repeatedInBatch += 1
                 continue
             }
+            staged.append(event)
             let day = UTCCalendar.day(ofMicroseconds: event.occurredAt)
-            activity[UserKey(source: event.source.rawValue, userId: event.userId), default: []]
-                .append(contentsOf: UserDimension.all(of: event).map { ($0, day) })
             buffer.appendRow([
                 event.source.rawValue,
                 event.eventId,
@@ -59,20 +60,16 @@ struct StagedBatch {
         }
     }
 
-    /// Why PostgreSQL would refuse `event` whatever the batch, or nil when it can be stored: text columns
-    /// cannot hold NUL characters (JSON can, as `\u0000`), and the payload must be valid UTF-8.
-    static func unstorableReason(_ event: EventRecord, payload: [UInt8]) -> String? {
-        let texts: [(String, String?)] = [
-            ("eventId", event.eventId), ("eventType", event.eventType), ("userId", event.userId),
-            ("country", event.country), ("city", event.city), ("device", event.device),
-            ("gender", event.gender), ("campaignId", event.campaignId),
-        ]
-        for case let (field, text?) in texts where text.utf8.contains(0) {
-            return "\(field) contains a NUL character, which PostgreSQL text cannot store"
+    /// Per (source, user id), the dimensions and days of the staged events that were newly stored: those
+    /// of `fresh`, or all of them when nil. A repeat of a stored event (another time or user, same id) is
+    /// a duplicate, and must not move anyone's activity.
+    func activity(fresh: Set<EventKey>? = nil) -> [UserKey: [(UserDimension, Int64)]] {
+        var activity: [UserKey: [(UserDimension, Int64)]] = [:]
+        for event in staged where fresh?.contains(EventKey(source: event.source.rawValue, eventId: BytewiseString(event.eventId))) ?? true {
+            let day = UTCCalendar.day(ofMicroseconds: event.occurredAt)
+            activity[UserKey(source: event.source.rawValue, userId: BytewiseString(event.userId)), default: []]
+                .append(contentsOf: UserDimension.all(of: event).map { ($0, day) })
         }
-        if String(validating: payload, as: UTF8.self) == nil {
-            return "the record value is not valid UTF-8"
-        }
-        return nil
+        return activity
     }
 }

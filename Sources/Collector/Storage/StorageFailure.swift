@@ -8,6 +8,10 @@ public enum StorageFailure: Sendable, Hashable {
     /// An insert found no partition for its day (dropped by retention meanwhile): transient too, once the
     /// partitions are checked again.
     case missingPartition
+    /// The server's lock table is full (SQLSTATE 53200, "out of shared memory"): an insert locks every daily
+    /// partition it writes to, so a batch spanning thousands of days cannot be stored whole however often
+    /// it is retried. It is stored in parts; a single event meeting it waits for other sessions' locks.
+    case lockTableFull
     /// The server rejected the data itself (SQLSTATE classes 22 and 23): some event of the batch cannot be
     /// stored, and retrying the whole batch would fail forever.
     case rejectedData
@@ -17,7 +21,9 @@ public enum StorageFailure: Sendable, Hashable {
             self = .transient
             return
         }
-        if state == "23514" {
+        if state == "53200" {
+            self = .lockTableFull
+        } else if state == "23514" {
             // check_violation: the tables have no CHECK constraints, so it is "no partition of relation".
             self = .missingPartition
         } else if state.hasPrefix("22") || state.hasPrefix("23") {

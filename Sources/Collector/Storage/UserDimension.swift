@@ -4,9 +4,19 @@ internal import EventModel
 /// value ''), or one value of a segment or demographic field the event carries (`event_type`, `stage`,
 /// `country`, `device`, `city`, `age` bucket, `gender`, `followers` bucket). A field the event lacks
 /// gives no dimension (contract section 5: such an event is outside every value of that segment).
+/// Values are compared byte for byte, as the counters' keys in PostgreSQL are (``BytewiseString``).
 struct UserDimension: Hashable, Sendable {
     var name: String
     var value: String
+
+    static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.name == rhs.name && BytewiseString(lhs.value) == BytewiseString(rhs.value)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(BytewiseString(value))
+    }
 
     /// The user whatever their events carry.
     static let user = UserDimension(name: "users", value: "")

@@ -3,10 +3,15 @@ internal import EventModel
 /// The days on which one user had events with each of their dimension values: the state from which the
 /// collector derives exact changes of the distinct-user counters when a batch brings new days.
 ///
-/// Stored in `user_histories.history` as JSON, `[[dimension, value, first day, "1101…"], …]`: days since
-/// 1970-01-01, and a character per day from the first one, `1` for a day with activity. Adding a day
-/// already recorded changes nothing, so a batch read twice (redelivery, a replayed import) cannot count
-/// anyone twice.
+/// Stored in `user_histories.history` as JSON, `[[dimension, value, [start, days, start, days, …]], …]`:
+/// the runs of consecutive active days, each as its first day (days since 1970-01-01) and its length, so a
+/// history costs in proportion to the days a user was active, however far apart (a user with events in
+/// years 1 and 9999 costs two runs, not 3.6 million days). Adding a day already recorded changes nothing,
+/// so a batch read twice (redelivery, a replayed import) cannot count anyone twice.
+///
+/// Histories stored before runs (by earlier collectors and schema version 5's conversion) hold
+/// `[dimension, value, first day, "1101…"]`, a character per day from the first; they are still read, and
+/// written back as runs once a batch touches them.
 struct UserHistory {
     /// The active days, ascending, of each dimension read or recorded.
     private(set) var days: [UserDimension: [Int64]] = [:]
@@ -28,24 +33,40 @@ struct UserHistory {
         }
         guard document.kind(of: document.root) == .array else { throw UserHistoryError(reason: "not an array") }
         for entry in document.elements(of: document.root) {
-            var fields = document.elements(of: entry).makeIterator()
-            guard let nameNode = fields.next(), let valueNode = fields.next(), let firstNode = fields.next(),
-                  let bitsNode = fields.next(), fields.next() == nil,
-                  let name = document.string(nameNode), let value = document.string(valueNode),
-                  let first = document.int(firstNode), document.kind(of: bitsNode) == .string else {
-                throw UserHistoryError(reason: "an entry is not [dimension, value, first day, days]")
+            let fields = Array(document.elements(of: entry))
+            guard fields.count >= 3, let name = document.string(fields[0]), let value = document.string(fields[1]) else {
+                throw UserHistoryError(reason: "an entry is not [dimension, value, runs]")
             }
             let dimension = UserDimension(name: name, value: value)
             guard dimensions?.contains(dimension) ?? true else {
                 unread.append(document.bytes(of: entry))
                 continue
             }
-            var active: [Int64] = []
-            for (offset, bit) in document.bytes(of: bitsNode).enumerated() where bit == UInt8(ascii: "1") {
+            days[dimension] = try Self.activeDays(of: Array(fields.dropFirst(2)), in: document)
+        }
+    }
+
+    /// The active days of an entry's fields after dimension and value: runs, or the bits of a history
+    /// written before runs.
+    private static func activeDays(of fields: [JSONDocument.Node], in document: JSONDocument) throws(UserHistoryError) -> [Int64] {
+        var active: [Int64] = []
+        if fields.count == 1, document.kind(of: fields[0]) == .array {
+            let numbers = Array(document.elements(of: fields[0]))
+            guard numbers.count % 2 == 0 else { throw UserHistoryError(reason: "runs are not [start, days, …]") }
+            for pair in stride(from: 0, to: numbers.count, by: 2) {
+                guard let start = document.int(numbers[pair]), let length = document.int(numbers[pair + 1]), length > 0 else {
+                    throw UserHistoryError(reason: "a run is not a start day and a positive length")
+                }
+                active.append(contentsOf: (0..<length).map { Int64(start + $0) })
+            }
+        } else if fields.count == 2, let first = document.int(fields[0]), document.kind(of: fields[1]) == .string {
+            for (offset, bit) in document.bytes(of: fields[1]).enumerated() where bit == UInt8(ascii: "1") {
                 active.append(Int64(first + offset - 1))
             }
-            days[dimension] = active
+        } else {
+            throw UserHistoryError(reason: "an entry is not [dimension, value, runs]")
         }
+        return active
     }
 
     /// The history as stored: unread entries as they were, then the days of the others.
@@ -57,19 +78,22 @@ struct UserHistory {
             writer.appendBytes(entry)
         }
         for (dimension, active) in days.sorted(by: { ($0.key.name, $0.key.value) < ($1.key.name, $1.key.value) }) {
-            guard let first = active.first, let last = active.last else { continue }
+            guard !active.isEmpty else { continue }
             if writer.bytes.count > 1 { writer.appendRaw(",") }
             writer.appendRaw("[")
             writer.appendString(dimension.name)
             writer.appendRaw(",")
             writer.appendString(dimension.value)
-            writer.appendRaw(",")
-            writer.appendInteger(Int(first))
-            writer.appendRaw(",\"")
-            var bits = [UInt8](repeating: UInt8(ascii: "0"), count: Int(last - first) + 1)
-            for day in active { bits[Int(day - first)] = UInt8(ascii: "1") }
-            writer.appendBytes(bits)
-            writer.appendRaw("\"]")
+            writer.appendRaw(",[")
+            var runStart = 0
+            for index in active.indices where index + 1 == active.count || active[index + 1] != active[index] + 1 {
+                if runStart > 0 { writer.appendRaw(",") }
+                writer.appendInteger(Int(active[runStart]))
+                writer.appendRaw(",")
+                writer.appendInteger(index - runStart + 1)
+                runStart = index + 1
+            }
+            writer.appendRaw("]]")
         }
         writer.appendRaw("]")
         return String(decoding: writer.bytes, as: UTF8.self)
