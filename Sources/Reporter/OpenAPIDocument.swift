@@ -188,8 +188,14 @@ enum OpenAPIDocument {
               pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$'
             DayOrTime:
               description: A day from 1970-01-01 to 9999-12-31, or a date-time to the second with Z or an offset.
+              anyOf:
+                - {$ref: '#/components/schemas/Day'}
+                - {$ref: '#/components/schemas/DateTime'}
+            DateTime:
+              description: 'A date-time to the second with Z or an offset, e.g. 2025-01-31T06:30:00Z (years 1971 to 9998 here, so that no offset moves it out of the stored range).'
               type: string
-              pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]))?$'
+              format: date-time
+              pattern: '^(197[1-9]|19[89][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](Z|[+-](0[0-9]|1[0-3]):[0-5][0-9])$'
             Error:
               type: object
               required: [error]
