@@ -27,6 +27,7 @@ enum OpenAPIDocument {
                   description: '{"total": 12, "groups": [{"key": "facebook", "count": 7}]}; groups only with groupBy, null key for events without the field.'
                   content: {application/json: {schema: {$ref: '#/components/schemas/EventCounts'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /reports/revenue:
             get:
               summary: Total revenue (exact decimal string), purchase count, per group.
@@ -41,6 +42,7 @@ enum OpenAPIDocument {
                   description: Revenue of the range.
                   content: {application/json: {schema: {$ref: '#/components/schemas/Revenue'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /reports/funnel:
             get:
               summary: Users and events at the top and bottom stage, conversion rate (percent, one decimal).
@@ -53,6 +55,7 @@ enum OpenAPIDocument {
                   description: The funnel of the range.
                   content: {application/json: {schema: {$ref: '#/components/schemas/Funnel'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /reports/demographics:
             get:
               summary: Distinct active users by demographic field (Facebook age, gender, top countries and cities; TikTok followers, device, top countries).
@@ -65,6 +68,7 @@ enum OpenAPIDocument {
                   description: 'Per source: users, and lists of {"key", "users"}; buckets in natural order, top 10 countries and cities by users.'
                   content: {application/json: {schema: {$ref: '#/components/schemas/Demographics'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /stats/dau:
             get:
               summary: Distinct users per UTC day with activity.
@@ -84,6 +88,7 @@ enum OpenAPIDocument {
                           required: [date, unique_users]
                           properties: {date: {type: string, format: date}, unique_users: {type: integer}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /stats/top-events:
             get:
               summary: The most frequent event types.
@@ -104,6 +109,7 @@ enum OpenAPIDocument {
                           required: [event_type, count]
                           properties: {event_type: {type: string}, count: {type: integer}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /stats/retention:
             get:
               summary: Weekly cohorts by the ISO week of each user's first event, from the week of start_date to the last week with data.
@@ -123,6 +129,7 @@ enum OpenAPIDocument {
                           properties: {cohort_week: {type: string, format: date}, week_0: {type: integer}}
                           additionalProperties: {type: number}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /openapi.yaml:
             get:
               summary: This document.
@@ -164,6 +171,9 @@ enum OpenAPIDocument {
           responses:
             BadRequest:
               description: A bad parameter, named in the message.
+              content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+            Unavailable:
+              description: The database is unavailable or the query ran past the statement timeout; retry after Retry-After seconds.
               content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
           schemas:
             Day:
