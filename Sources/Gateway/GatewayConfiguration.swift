@@ -63,11 +63,14 @@ public struct GatewayConfiguration: Sendable, Hashable {
 }
 
 extension GatewayConfiguration {
+    /// The least ``maximumBodyMemory`` that holds one body of ``maximumBodyBytes`` with its parse.
+    public var minimumBodyMemory: Int { BodyMemoryBudget.cost(ofBodyBytes: maximumBodyBytes) }
+
     /// Throws when a setting is out of range.
     public func validate() throws(GatewayConfigurationError) {
         guard (1...65_535).contains(port) || port == 0 else { throw .invalid("port must be 0...65535, got \(port)") }
         guard maximumBodyBytes > 0 else { throw .invalid("the body limit must be positive") }
-        guard BodyMemoryBudget.cost(ofBodyBytes: maximumBodyBytes) <= maximumBodyMemory else {
+        guard minimumBodyMemory <= maximumBodyMemory else {
             throw .invalid("the body memory (\(maximumBodyMemory) bytes) must hold five times the largest body (\(maximumBodyBytes) bytes)")
         }
         guard idleTimeout > .zero else { throw .invalid("the idle timeout must be positive") }

@@ -32,6 +32,7 @@ enum OpenAPIDocument {
                   headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/EventCounts'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /reports/revenue:
             get:
               summary: Total revenue (exact decimal string), purchase count, per group.
@@ -47,6 +48,7 @@ enum OpenAPIDocument {
                   headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/Revenue'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /reports/funnel:
             get:
               summary: Users and events at the top and bottom stage, conversion rate (percent, one decimal).
@@ -60,6 +62,7 @@ enum OpenAPIDocument {
                   headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/Funnel'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /reports/demographics:
             get:
               summary: Distinct active users by demographic field (Facebook age, gender, top countries and cities; TikTok followers, device, top countries; app top countries and devices).
@@ -73,6 +76,7 @@ enum OpenAPIDocument {
                   headers: {Data-As-Of: {$ref: '#/components/headers/DataAsOf'}}
                   content: {application/json: {schema: {$ref: '#/components/schemas/Demographics'}}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /stats/dau:
             get:
               summary: Distinct users per UTC day with activity (a day the range covers in part counts the users of that part).
@@ -93,6 +97,7 @@ enum OpenAPIDocument {
                           required: [date, unique_users]
                           properties: {date: {type: string, format: date}, unique_users: {type: integer}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /stats/top-events:
             get:
               summary: The most frequent event types.
@@ -114,6 +119,7 @@ enum OpenAPIDocument {
                           required: [event_type, count]
                           properties: {event_type: {type: string}, count: {type: integer}}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /stats/retention:
             get:
               summary: Weekly cohorts by the ISO week of each user's first event, from the week of start_date to the last week with data.
@@ -134,6 +140,7 @@ enum OpenAPIDocument {
                           properties: {cohort_week: {type: string, format: date}, week_0: {type: integer}}
                           additionalProperties: {type: number}
                 '400': {$ref: '#/components/responses/BadRequest'}
+                '503': {$ref: '#/components/responses/Unavailable'}
           /openapi.yaml:
             get:
               summary: This document.
@@ -179,6 +186,9 @@ enum OpenAPIDocument {
           responses:
             BadRequest:
               description: A bad parameter, named in the message.
+              content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+            Unavailable:
+              description: The database is unavailable or the query ran past the statement timeout; retry after Retry-After seconds.
               content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
           schemas:
             Day:

@@ -13,7 +13,7 @@ struct GatewayCommand: AsyncParsableCommand {
         abstract: "Run the ingestion gateway (POST /webhook/events, /webhook/events/bulk, /events; /health/*, /metrics).",
         discussion: """
         Also from the environment: GATEWAY_MAX_BODY_MEMORY_BYTES (memory of all bodies being read and parsed, \
-        counted as 5x each body; default 335544320), GATEWAY_IDLE_TIMEOUT_MS (idle connections close; default 60000). \
+        counted as 5x each body; default 335544320, or five times GATEWAY_MAX_BODY_BYTES if more), GATEWAY_IDLE_TIMEOUT_MS (idle connections close; default 60000). \
         Publisher settings come from the environment: PUBLISHER_PRESET, PUBLISHER_BATCH_SIZE, PUBLISHER_BATCH_TIMEOUT_MS, \
         PUBLISHER_MAX_BATCH_SIZE, PUBLISHER_MAX_PENDING_EVENTS, PUBLISHER_MAX_PENDING_BYTES, PUBLISHER_ENQUEUE_TIMEOUT_MS, \
         PUBLISHER_DELIVERY_TIMEOUT_MS, PUBLISHER_LINGER_MS. Signing secrets: GATEWAY_SECRET_FACEBOOK, GATEWAY_SECRET_TIKTOK, \
@@ -68,7 +68,8 @@ struct GatewayOptions: ParsableArguments {
         configuration.maximumBodyBytes = try maxBodyBytes
             ?? environment.integer("GATEWAY_MAX_BODY_BYTES", default: configuration.maximumBodyBytes, in: 1024...(1 << 31))
         configuration.maximumBodyMemory = try environment.integer(
-            "GATEWAY_MAX_BODY_MEMORY_BYTES", default: configuration.maximumBodyMemory, in: 5 * 1024...(1 << 40))
+            "GATEWAY_MAX_BODY_MEMORY_BYTES", default: max(configuration.maximumBodyMemory, configuration.minimumBodyMemory),
+            in: configuration.minimumBodyMemory...(1 << 40))
         configuration.idleTimeout = try environment.milliseconds(
             "GATEWAY_IDLE_TIMEOUT_MS", default: configuration.idleTimeout, in: 1...86_400_000)
         let rate = try rateLimit ?? Double(environment.integer("GATEWAY_RATE_LIMIT", default: 0, in: 0...1_000_000))

@@ -73,11 +73,13 @@ import Testing
     /// Hummingbird's idle timeout was off: a client that connects and sends nothing held its connection for ever.
     @Test func idleConnectionsAreClosed() async throws {
         try await withLiveGateway(configure: { $0.idleTimeout = .milliseconds(300) }) { port, _, _ in
-            let idle = try RawHTTPConnection(port: port, readTimeoutSeconds: 10)
+            // The client's own read timeout is long: on the shared two cores of a full test run the 300 ms
+            // timer has been seen to fire seconds late; what matters is that the server closes at all.
+            let idle = try RawHTTPConnection(port: port, readTimeoutSeconds: 60)
             let started = ContinuousClock.now
             let answer = await idle.readAnswer()
             #expect(answer.isEmpty)
-            #expect(ContinuousClock.now - started < .seconds(5), "closed by the server, not by the read timeout")
+            #expect(ContinuousClock.now - started < .seconds(45), "closed by the server, not by the read timeout")
         }
     }
 
