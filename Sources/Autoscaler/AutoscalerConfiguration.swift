@@ -29,8 +29,9 @@ public struct AutoscalerConfiguration: Sendable {
     public var statusWindow: Duration = .seconds(30)
     /// How long a collector may take to stop after SIGTERM before it is killed.
     public var stopTimeout: Duration = .seconds(60)
-    /// How long a group takes to form again after a member joined or left, where the broker cannot say
-    /// (a scale-in waits that long after the last change; a shutdown at most three times that per collector).
+    /// The least time a group takes to form again after a member joined or left: a scale-in waits at
+    /// least that long after the last change (and until every partition with lag is consumed again); a
+    /// shutdown waits at most three times that per collector.
     public var regroupTime: Duration = .seconds(10)
     /// Where to keep a Prometheus file-based service discovery file of the collectors, if anywhere.
     public var scrapeTargetsFile: String?

@@ -24,27 +24,6 @@ import Testing
         #expect(budget.inUse == 0)
     }
 
-    /// Runs a live gateway (real server on a free port) configured by `configure`.
-    private func withLiveGateway(
-        configure: (inout GatewayConfiguration) -> Void,
-        _ body: @Sendable (_ port: Int, _ client: any TestClientProtocol, _ registry: PrometheusCollectorRegistry) async throws -> Void
-    ) async throws {
-        let brokers = try TestEnvironment.kafkaBrokers()
-        var configuration = try await liveGatewayConfiguration(brokers: brokers)
-        configure(&configuration)
-        let registry = PrometheusCollectorRegistry()
-        let app = try buildApplication(
-            configuration: configuration,
-            publisher: try Publisher(configuration: .test(brokers: brokers), logger: testLogger),
-            registry: registry,
-            metricsFactory: PrometheusMetricsFactory(registry: registry),
-            logger: testLogger
-        )
-        try await app.test(.live) { client in
-            try await body(try #require(client.port), client, registry)
-        }
-    }
-
     /// Nothing bounded the bodies held at once: every request read its body whatever the others held.
     @Test func bodiesBeyondTheMemoryBudgetAnswer503() async throws {
         try await withLiveGateway(configure: {

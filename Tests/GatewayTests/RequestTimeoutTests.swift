@@ -15,19 +15,7 @@ import Testing
 /// gateway keeps serving others.
 @Suite struct RequestTimeoutTests {
     @Test func slowBodyAnswers408() async throws {
-        let brokers = try TestEnvironment.kafkaBrokers()
-        var configuration = try await liveGatewayConfiguration(brokers: brokers)
-        configuration.requestTimeout = .milliseconds(300)
-        let registry = PrometheusCollectorRegistry()
-        let app = try buildApplication(
-            configuration: configuration,
-            publisher: try Publisher(configuration: .test(brokers: brokers), logger: testLogger),
-            registry: registry,
-            metricsFactory: PrometheusMetricsFactory(registry: registry),
-            logger: testLogger
-        )
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
+        try await withLiveGateway(configure: { $0.requestTimeout = .milliseconds(300) }) { port, client, _ in
             let connection = try RawHTTPConnection(port: port)
             try connection.write(Array(
                 "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nContent-Type: application/json\r\n\r\n{\"events\":[".utf8

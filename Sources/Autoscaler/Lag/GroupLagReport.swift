@@ -22,3 +22,12 @@ public struct GroupLagReport: Sendable {
     public var isComplete: Bool { offsets.isComplete }
     public var totalLag: Int64 { offsets.totalLag }
 }
+
+extension GroupLagReport {
+    /// A report of `offsets` alone, without statuses, lag seconds or rate (they need the tracker's history).
+    init(unjudged offsets: GroupOffsets) {
+        self.init(
+            offsets: offsets, partitions: offsets.partitions.map { Partition(offsets: $0, status: .ok) },
+            status: .ok, lagSeconds: nil, consumptionRate: nil)
+    }
+}

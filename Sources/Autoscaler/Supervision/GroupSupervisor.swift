@@ -29,6 +29,7 @@ struct GroupSupervisor: Sendable {
         var tracker = GroupLagTracker(window: configuration.statusWindow)
         var scaler = ReplicaScaler(policy: configuration.policy)
         var last: (replicas: Int, status: GroupStatus, failing: Bool)?
+        var regroup: Regroup?
         let dimensions = [("group", group.group)]
         let restarts = Counter(label: "autoscaler_restarts_total", dimensions: dimensions)
         let readFailures = Counter(label: "autoscaler_lag_read_failures_total", dimensions: dimensions)
@@ -59,7 +60,7 @@ struct GroupSupervisor: Sendable {
             }
             last = (decision.replicas, report.status, failing)
 
-            await scale(to: decision.replicas, groupState: report)
+            await scale(to: decision.replicas, report: report, regroup: &regroup)
             Gauge(label: "autoscaler_replicas", dimensions: dimensions).record(await replicas.runningCount)
             await publishTargets()
             await waitForNextTick(after: tick)
@@ -69,15 +70,16 @@ struct GroupSupervisor: Sendable {
         await publishTargets()
     }
 
-    /// Starts what scaling out needs at once; scales in by one collector per interval, and only while the
-    /// group is stable (a member leaving a group that is still forming can wedge the local broker's group).
-    private func scale(to desired: Int, groupState report: GroupLagReport) async {
+    /// Starts what scaling out needs at once; scales in by one collector per interval, and only once the
+    /// group has formed again since its last membership change (a member leaving a group that is still
+    /// forming can wedge the local broker's group for good).
+    private func scale(to desired: Int, report: GroupLagReport, regroup: inout Regroup?) async {
         let current = await replicas.count
         if desired > current {
             await apply { () throws(SupervisorError) in try await replicas.scaleOut(to: desired) }
         } else if desired < current {
-            guard await isSettled() else {
-                logger.info("scale-in waits for the group to settle", metadata: ["replicas": "\(current)", "desired": "\(desired)"])
+            guard await isSettled(report, regroup: &regroup) else {
+                logger.debug("scale-in waits for the group to settle", metadata: ["replicas": "\(current)", "desired": "\(desired)"])
                 return
             }
             await replicas.stopOne(timeout: configuration.stopTimeout)
@@ -86,25 +88,42 @@ struct GroupSupervisor: Sendable {
 
     /// Stops every collector, youngest first, each once the group has formed again without the one before.
     private func stopAll() async {
-        var remaining = await replicas.count
-        while remaining > 0 {
+        var regroup: Regroup?
+        while await replicas.count > 0 {
             await replicas.stopOne(timeout: configuration.stopTimeout)
-            remaining = await replicas.count
             await publishTargets()
             guard await replicas.runningCount > 0 else { continue }
             let deadline = ContinuousClock.now + configuration.regroupTime * 3
-            while !(await isSettled()), ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(250))
+            while ContinuousClock.now < deadline {
+                let report = GroupLagReport(unjudged: await reader.read(group: group.group, topics: [group.topic], timeout: configuration.pollingInterval))
+                if await isSettled(report, regroup: &regroup) { break }
+                try? await Task.sleep(for: .milliseconds(500))
             }
         }
     }
 
-    /// Whether the group has formed since its last membership change: stable, where the broker describes
-    /// groups; otherwise once `regroupTime` has passed since a collector last started, stopped or exited.
-    private func isSettled() async -> Bool {
-        if let stable = await reader.isStable(group: group.group) { return stable }
+    /// Where the group read when its membership last changed, to tell when it has formed again.
+    struct Regroup {
+        var since: ContinuousClock.Instant
+        var positions: [KafkaTopicPartition: Int64]
+    }
+
+    /// Whether the group has formed since its last membership change: not while the broker says it is
+    /// rebalancing, not before `regroupTime` has passed, and not before every partition with records
+    /// waiting has been consumed from again (so every partition has an owner: the local broker reports a
+    /// group stable while it is still forming). `regroup` keeps the positions of the first read after a change.
+    private func isSettled(_ report: GroupLagReport, regroup: inout Regroup?) async -> Bool {
         guard let change = await replicas.lastMembershipChange else { return true }
-        return ContinuousClock.now - change >= configuration.regroupTime
+        if regroup.map({ $0.since < change }) ?? true {
+            regroup = Regroup(since: change, positions: Dictionary(report.partitions.map { ($0.offsets.partition, $0.offsets.position) }) { $1 })
+            return false
+        }
+        guard report.isComplete, ContinuousClock.now - change >= configuration.regroupTime else { return false }
+        if await reader.isStable(group: group.group) == false { return false }
+        let before = regroup?.positions ?? [:]
+        return report.partitions.allSatisfy { partition in
+            partition.offsets.lag == 0 || partition.offsets.position > before[partition.offsets.partition, default: .min]
+        }
     }
 
     /// Sleeps until the next polling tick; wakes early when a collector exits, to restart it sooner.
