@@ -164,6 +164,9 @@ def main():
         traffic.start()
         conditions = [
             ("Prometheus rates events the gateway accepted", "sum(rate(gateway_events_accepted_total[1m])) > 0"),
+            # The publisher's counters appear with its first event (the gateway's exist at 0 from the
+            # start), so their rates need two scrapes of their own.
+            ("Prometheus rates the publisher's deliveries", "sum(rate(publisher_events_delivered_total[1m])) > 0"),
             ("Prometheus rates report requests", "sum(rate(reporter_requests_total[1m])) > 0"),
             ("Prometheus scraped PostgreSQL", "min(pg_up) == 1"),
         ]
