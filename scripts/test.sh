@@ -15,11 +15,19 @@ source "$ENV_FILE"
 
 set +e
 if [ $# -eq 0 ]; then
-  # GracefulShutdownTests watches a server stop taking connections within 30 s; next to the whole suite
-  # on two cores it did not (twice, after the accepted-means-stored merge; alone it passes in 7 s), so it
-  # runs on its own after the rest. The cause is not known yet (see the session note).
-  swift build --build-tests && swift test --skip-build --skip GracefulShutdownTests \
-    && swift test --skip-build --filter GracefulShutdownTests
+  # One test target after another, each target's tests in parallel: all of them at once on two cores
+  # (with the broker, PostgreSQL and the collector processes some tests start) pushed timing-bound tests
+  # past their bounds (statement and session timeouts, a server's shutdown within 30 s), a different one
+  # in each of three full runs.
+  swift build --build-tests
+  status=$?
+  if [ $status -eq 0 ]; then
+    for target in $(sed -n 's/.*\.testTarget(name: "\([A-Za-z]*Tests\)".*/\1/p; s/.*name: "\([A-Za-z]*Tests\)",$/\1/p' Package.swift); do
+      log "swift test: $target"
+      swift test --skip-build --filter "^$target\\." || status=1
+    done
+  fi
+  (exit $status)
 else
   swift build --build-tests && swift test --skip-build "$@"
 fi
