@@ -98,15 +98,18 @@ public struct ReportParameters: Sendable, Hashable {
     /// country and device under `properties`).
     static func segment(_ text: String) throws(APIError) -> Segment {
         let fields = Segment.Field.allCases.map(\.rawValue).joined(separator: ", ")
-        guard let colon = text.firstIndex(of: ":") else {
+        // Split on the scalar, not the Character: a colon followed by a combining mark or an emoji
+        // modifier (`country:🏻`) is one Character that is not ":".
+        let scalars = text.unicodeScalars
+        guard let colon = scalars.firstIndex(of: ":") else {
             throw invalid("segment must be field:value with field one of \(fields), not '\(text)'")
         }
-        var name = text[..<colon]
-        if name.hasPrefix("properties.") { name = name.dropFirst("properties.".count) }
-        guard let field = Segment.Field(rawValue: String(name)) else {
-            throw invalid("unknown segment field '\(text[..<colon])'; expected one of \(fields)")
+        let written = String(scalars[..<colon])
+        let name = written.hasPrefix("properties.") ? String(written.dropFirst("properties.".count)) : written
+        guard let field = Segment.Field(rawValue: name) else {
+            throw invalid("unknown segment field '\(written)'; expected one of \(fields)")
         }
-        let value = String(text[text.index(after: colon)...])
+        let value = String(scalars[scalars.index(after: colon)...])
         if field == .source {
             return Segment(field: field, value: try source(value, parameter: .segment).rawValue)
         }
