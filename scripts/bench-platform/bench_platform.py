@@ -1,0 +1,485 @@
+#!/usr/bin/env python3
+"""`scripts/bench.sh platform`: the platform measured whole, the way users run it.
+
+Starts `eventplatform up --no-traffic` (release build, its own database and topics) and the Python peer
+(FastAPI + pydantic v2 + orjson + confluent-kafka, two uvicorn workers, `peer/app.py`) on the same broker,
+drives both from outside over HTTP, and measures beside them, in the same run, the baselines: raw
+librdkafka producing the same events (`eventplatform bench publisher`) and PostgreSQL `COPY` of the rows
+the platform stored. Every figure is repeated over `--runs` runs (platform and peer alternate within a
+run, so both see the same machine) and printed as median and range; the raw figures go to
+`.local/bench/platform-<time>.json`.
+
+Rows (issue 13):
+  single     wrk, 50 connections, one Facebook event per POST /webhook/events: requests/s, p50, p99
+  bulk       curl --data-binary of one 50,000-event body (curl sends Expect: 100-continue): seconds
+  sustained  4 clients posting 5,000-event bulk requests for a fixed time: events/s accepted
+  e2e        500,000 events bulk from 4 clients until the reports API counts every one: events/s
+  drain      the collectors catching up the backlog the sustained run left: events/s stored
+  reports    report requests answered while the sustained run ingests: p50, p99
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+LOCAL = ROOT / ".local"
+
+
+def log(message):
+    print(f"[bench-platform {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url, seconds=90):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready within {seconds} s")
+
+
+# MARK: Events
+
+FACEBOOK_TOP = ["ad.view", "page.like", "comment", "video.view"]
+FACEBOOK_BOTTOM = ["ad.click", "form.submission", "checkout.complete"]
+TIKTOK_TOP = ["video.view", "like", "share", "comment"]
+TIKTOK_BOTTOM = ["profile.visit", "purchase", "follow"]
+COUNTRIES = ["UA", "PL", "DE", "US", "GB", "FR", "ES", "IT"]
+
+
+def social_event(rng, event_id, day, users=200_000):
+    """One valid social event of the contract (section 1.1), dated on `day` (YYYY-MM-DD)."""
+    stamp = f"{day}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z"
+    user = rng.randrange(users)
+    if rng.random() < 0.5:
+        stage = "top" if rng.random() < 0.8 else "bottom"
+        kind = rng.choice(FACEBOOK_TOP if stage == "top" else FACEBOOK_BOTTOM)
+        if stage == "top":
+            engagement = {"actionTime": stamp, "referrer": rng.choice(["newsfeed", "marketplace", "groups"]),
+                          "videoId": None if rng.random() < 0.5 else f"v-{rng.randrange(1000)}"}
+        else:
+            engagement = {"adId": f"ad-{rng.randrange(500)}", "campaignId": f"c-{rng.randrange(50)}",
+                          "clickPosition": rng.choice(["top_left", "bottom_right", "center"]),
+                          "device": rng.choice(["mobile", "desktop"]), "browser": rng.choice(["Chrome", "Firefox", "Safari"]),
+                          "purchaseAmount": f"{rng.randrange(1, 50000) / 100:.2f}" if kind == "checkout.complete" else None}
+        body = {"eventId": event_id, "timestamp": stamp, "source": "facebook", "funnelStage": stage, "eventType": kind,
+                "data": {"user": {"userId": f"fb-{user}", "name": f"User {user}", "age": 18 + user % 60,
+                                  "gender": ["male", "female", "non-binary"][user % 3],
+                                  "location": {"country": COUNTRIES[user % len(COUNTRIES)], "city": f"City {user % 40}"}},
+                         "engagement": engagement}}
+    else:
+        stage = "top" if rng.random() < 0.8 else "bottom"
+        kind = rng.choice(TIKTOK_TOP if stage == "top" else TIKTOK_BOTTOM)
+        if stage == "top":
+            engagement = {"watchTime": round(rng.random() * 60, 2), "percentageWatched": round(rng.random() * 100, 1),
+                          "device": rng.choice(["Android", "iOS", "Desktop"]), "country": COUNTRIES[user % len(COUNTRIES)],
+                          "videoId": f"v-{rng.randrange(1000)}"}
+        else:
+            engagement = {"actionTime": stamp, "profileId": f"p-{rng.randrange(1000)}",
+                          "purchasedItem": "item" if kind == "purchase" else None,
+                          "purchaseAmount": f"{rng.randrange(1, 50000) / 100:.2f}" if kind == "purchase" else None}
+        body = {"eventId": event_id, "timestamp": stamp, "source": "tiktok", "funnelStage": stage, "eventType": kind,
+                "data": {"user": {"userId": f"tt-{user}", "username": f"user{user}", "followers": user % 10_000},
+                         "engagement": engagement}}
+    return json.dumps(body, separators=(",", ":"))
+
+
+class BulkBodies:
+    """`{"events": [...]}` bodies of `size` events; `@@` in every event id is replaced per request, so each
+    request carries new ids without generating JSON during the measurement."""
+
+    def __init__(self, size, templates, day, seed):
+        rng = random.Random(seed)
+        self.templates = [
+            ('{"events":[' + ",".join(social_event(rng, f"@@-{t}-{i}", day) for i in range(size)) + "]}").encode()
+            for t in range(templates)]
+        self.counter = 0
+        self.lock = threading.Lock()
+        self.size = size
+
+    def next(self, run_id):
+        with self.lock:
+            self.counter += 1
+            number = self.counter
+        template = self.templates[number % len(self.templates)]
+        return template.replace(b"@@", f"{run_id}{number}".encode())
+
+
+# MARK: Drivers
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def wrk_single(base_url, seconds, run_id):
+    """wrk with 50 connections, one event per request; requests/s, p50 and p99 in ms, non-202 answers."""
+    out = subprocess.run(
+        ["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", "-s", str(HERE / "single-event.lua"), base_url, "--", run_id],
+        capture_output=True, text=True, check=True).stdout
+    def latency(label):
+        line = next(l for l in out.splitlines() if l.strip().startswith(label))
+        value = line.split()[1]
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+        for suffix in ("us", "ms", "s"):
+            if value.endswith(suffix):
+                return float(value[: -len(suffix)]) * scale[suffix]
+        raise ValueError(value)
+    rate = float(next(l for l in out.splitlines() if l.startswith("Requests/sec")).split()[1])
+    failed = next((int(l.split()[-1]) for l in out.splitlines() if "Non-2xx" in l), 0)
+    return {"requests_per_s": rate, "p50_ms": latency("50%"), "p99_ms": latency("99%"), "non_2xx": failed}
+
+
+def curl_bulk(url, body_file, repetitions):
+    """Seconds per `curl --data-binary` of the body (curl's own Expect: 100-continue for large bodies)."""
+    seconds = []
+    for _ in range(repetitions):
+        out = subprocess.run(
+            ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-H", "Content-Type: application/json",
+             "--data-binary", f"@{body_file}", url], capture_output=True, text=True, check=True).stdout.split()
+        if out[0] != "202":
+            raise RuntimeError(f"bulk request to {url} answered {out[0]}")
+        seconds.append(float(out[1]))
+    return {"median_s": statistics.median(seconds), "min_s": min(seconds), "max_s": max(seconds), "runs": seconds}
+
+
+def post(host, port, path, body):
+    connection = http.client.HTTPConnection(host, port, timeout=120)
+    try:
+        connection.request("POST", path, body, {"Content-Type": "application/json"})
+        answer = connection.getresponse()
+        payload = answer.read()
+        return answer.status, payload
+    finally:
+        connection.close()
+
+
+def bulk_clients(port, bodies, run_id, clients, seconds=None, events=None):
+    """`clients` threads posting bulk bodies until `seconds` pass or `events` are sent; events accepted,
+    and the seconds it took."""
+    accepted, failures, sent = [0], [], [0]
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds if seconds else None
+
+    def client():
+        while True:
+            with lock:
+                if events is not None and sent[0] >= events:
+                    return
+                sent[0] += bodies.size
+            if stop_at and time.monotonic() >= stop_at:
+                return
+            status, payload = post("127.0.0.1", port, "/webhook/events/bulk", bodies.next(run_id))
+            if status != 202:
+                failures.append((status, payload[:200]))
+                return
+            with lock:
+                accepted[0] += json.loads(payload)["accepted"]
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - start
+    if failures:
+        raise RuntimeError(f"bulk requests failed: {failures[:3]}")
+    return accepted[0], elapsed
+
+
+def reports_total(port, day):
+    query = urllib.parse.urlencode({"from": day, "to": day})
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/reports/events?{query}", timeout=30) as answer:
+        return json.loads(answer.read())["total"]
+
+
+class ReportProbe(threading.Thread):
+    """Report requests one after another while ingestion runs; their latencies in ms."""
+
+    PATHS = ["/reports/events?from=2025-03-01&to=2025-03-31&groupBy=day",
+             "/stats/dau?from=2025-03-01&to=2025-03-31",
+             "/reports/events?from=2025-03-12T06:30:00Z&to=2025-03-12T18:00:00Z&groupBy=hour",
+             "/reports/revenue?from=2025-03-01&to=2025-03-31"]
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port, self.latencies, self.errors, self.stopping = port, [], [], threading.Event()
+
+    def run(self):
+        index = 0
+        while not self.stopping.is_set():
+            path = self.PATHS[index % len(self.PATHS)]
+            index += 1
+            start = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=30) as answer:
+                    answer.read()
+                self.latencies.append((time.monotonic() - start) * 1000)
+            except OSError as error:
+                self.errors.append(str(error))
+            self.stopping.wait(0.05)
+
+
+# MARK: The processes
+
+class Processes:
+    def __init__(self):
+        self.children = []
+
+    def start(self, command, log_path, env=None, cwd=None):
+        handle = open(log_path, "w")
+        child = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True)
+        self.children.append(child)
+        return child
+
+    def stop(self, child, seconds=60):
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGINT)
+            try:
+                child.wait(seconds)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        self.children.remove(child)
+
+    def stop_all(self):
+        for child in list(self.children):
+            self.stop(child)
+
+
+def psql(url, sql, *extra):
+    return subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qtAc", sql, *extra],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def with_database(url, name):
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
+
+
+def stored_offsets(url):
+    return int(psql(url, "SELECT coalesce(sum(next_offset), 0) FROM collector_offsets") or 0)
+
+
+# MARK: One run
+
+def one_run(args, number, binary, env, processes, work):
+    run_id = f"r{number}x{random.randrange(1 << 30):x}"
+    prefix = f"bench-platform-{run_id}-"
+    database = with_database(env["DATABASE_URL"], "eventplatform_bench_platform")
+    psql(env["DATABASE_URL"], "DROP DATABASE IF EXISTS eventplatform_bench_platform WITH (FORCE)")
+    psql(env["DATABASE_URL"], "CREATE DATABASE eventplatform_bench_platform")
+    subprocess.run([binary, "topics", "--topic-prefix", prefix], env=env, check=True, capture_output=True)
+    subprocess.run([binary, "topics", "--topic-prefix", prefix + "peer-"], env=env, check=True, capture_output=True)
+
+    ports = {name: free_port() for name in ("gateway", "reporter", "autoscaler", "peer")}
+    platform_env = dict(env, DATABASE_URL=database)
+    log(f"run {number}: starting the platform (topics {prefix}*) and the peer")
+    platform = processes.start(
+        [binary, "up", "--no-traffic", "--topic-prefix", prefix, "--gateway-port", str(ports["gateway"]),
+         "--reporter-port", str(ports["reporter"]), "--autoscaler-port", str(ports["autoscaler"]), "--collector-port-base", "0"],
+        work / f"up-{number}.log", env=platform_env)
+    peer = processes.start(
+        [str(args.peer_python.parent / "uvicorn"), "app:app", "--workers", "2", "--port", str(ports["peer"]),
+         "--no-access-log", "--log-level", "warning"],
+        work / f"peer-{number}.log", env=dict(env, PEER_BROKERS=env["KAFKA_BROKERS"], PEER_TOPIC_PREFIX=prefix + "peer-"),
+        cwd=HERE / "peer")
+    gateway = f"http://127.0.0.1:{ports['gateway']}"
+    peer_url = f"http://127.0.0.1:{ports['peer']}"
+    wait_ready(gateway + "/health/ready")
+    wait_ready(f"http://127.0.0.1:{ports['reporter']}/health/ready")
+    wait_ready(peer_url + "/health/ready")
+    result = {"run": number}
+
+    # End to end first, on empty topics: every event on a day of its own, counted by the reports API.
+    day = "2024-02-29"
+    log(f"run {number}: end to end, {args.e2e_events} events from 4 clients until queryable")
+    e2e_bodies = BulkBodies(5000, 4, day, seed=number)
+    start = time.monotonic()
+    accepted, ingest_seconds = bulk_clients(ports["gateway"], e2e_bodies, "e2e" + run_id, 4, events=args.e2e_events)
+    deadline = time.monotonic() + args.e2e_timeout
+    total = 0
+    while total < accepted:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {total} of {accepted} events queryable after {args.e2e_timeout} s")
+        time.sleep(0.25)
+        total = reports_total(ports["reporter"], day)
+    elapsed = time.monotonic() - start
+    if total != accepted:
+        raise RuntimeError(f"the reports count {total} events, {accepted} were accepted")
+    result["e2e"] = {"events": accepted, "seconds": elapsed, "events_per_s": accepted / elapsed,
+                     "ingest_events_per_s": accepted / ingest_seconds}
+
+    # COPY of the same rows into a table shaped like `events` (its indexes, no partitions): the ceiling.
+    dump = work / "copy.csv"
+    psql(database, f"\\copy (SELECT * FROM events WHERE occurred_at >= '{day}' AND occurred_at < '{day}'::date + 1) TO '{dump}' CSV")
+    psql(database, "DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE events INCLUDING ALL)")
+    start = time.monotonic()
+    psql(database, f"\\copy bench_copy FROM '{dump}' CSV")
+    copy_seconds = time.monotonic() - start
+    psql(database, "DROP TABLE bench_copy")
+    dump.unlink()
+    result["copy"] = {"rows_per_s": accepted / copy_seconds}
+
+    log(f"run {number}: single events (wrk, 50 connections, {args.single_seconds} s each)")
+    result["single"] = {"platform": wrk_single(gateway, args.single_seconds, "p" + run_id),
+                        "peer": wrk_single(peer_url, args.single_seconds, "q" + run_id)}
+
+    log(f"run {number}: one 50,000-event bulk request, {args.repetitions} times each")
+    body_file = work / "bulk.json"
+    body_file.write_bytes(BulkBodies(50_000, 1, "2025-03-12", seed=100 + number).next("bulk" + run_id))
+    result["bulk"] = {"platform": curl_bulk(gateway + "/webhook/events/bulk", body_file, args.repetitions),
+                      "peer": curl_bulk(peer_url + "/webhook/events/bulk", body_file, args.repetitions)}
+
+    log(f"run {number}: sustained, 4 clients x 5,000-event requests, {args.sustained_seconds} s each")
+    sustained_bodies = BulkBodies(5000, 8, "2025-03-12", seed=200 + number)
+    probe = ReportProbe(ports["reporter"])
+    probe.start()
+    accepted, seconds = bulk_clients(ports["gateway"], sustained_bodies, "s" + run_id, 4, seconds=args.sustained_seconds)
+    probe.stopping.set()
+    probe.join()
+    drain_start, drain_from = time.monotonic(), stored_offsets(database)
+    peer_accepted, peer_seconds = bulk_clients(ports["peer"], sustained_bodies, "t" + run_id, 4, seconds=args.sustained_seconds)
+    result["sustained"] = {"platform": {"events_per_s": accepted / seconds, "events": accepted},
+                           "peer": {"events_per_s": peer_accepted / peer_seconds, "events": peer_accepted}}
+    result["reports_during_ingest"] = {"p50_ms": percentile(probe.latencies, 0.5), "p99_ms": percentile(probe.latencies, 0.99),
+                                       "answered": len(probe.latencies), "failed": len(probe.errors)}
+
+    # The backlog the sustained run left (the peer's run overlapped its start): timed until stored.
+    log(f"run {number}: collectors draining the backlog")
+    processes.stop(peer)
+    deadline = time.monotonic() + args.drain_timeout
+    while lag_total(binary, prefix, platform_env) > 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the collectors did not catch up within {args.drain_timeout} s")
+        time.sleep(1)
+    drained = stored_offsets(database) - drain_from
+    result["drain"] = {"events": drained, "events_per_s": drained / (time.monotonic() - drain_start)}
+    processes.stop(platform)
+    return result
+
+
+def lag_total(binary, prefix, env):
+    out = subprocess.run([binary, "lag", "--topic-prefix", prefix], env=env, capture_output=True, text=True, check=True).stdout
+    return sum(int(line.split("total lag ")[1].split(",")[0]) for line in out.splitlines() if "total lag " in line)
+
+
+def librdkafka_baseline(binary, env, events):
+    out = subprocess.run([binary, "bench", "publisher", "--events", str(events), "--latency-rate", "0"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    line = next(l for l in out.splitlines() if "librdkafka directly" in l)
+    return {"events_per_s": float(line.split(":")[1].split()[0])}
+
+
+# MARK: Summary
+
+def spread(values, digits=0):
+    values = [v for v in values if v == v]
+    fmt = f"{{:,.{digits}f}}"
+    if len(values) == 1:
+        return fmt.format(values[0])
+    return f"{fmt.format(statistics.median(values))} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def summary(runs):
+    def column(*path):
+        values = []
+        for run in runs:
+            value = run
+            for key in path:
+                value = value[key]
+            values.append(value)
+        return values
+
+    def ratio(a, b):
+        return [x / y for x, y in zip(a, b)]
+
+    lines = ["| what | platform | peer / baseline | platform ÷ peer or baseline |", "| --- | --- | --- | --- |"]
+    s_rate, p_rate = column("single", "platform", "requests_per_s"), column("single", "peer", "requests_per_s")
+    lines.append(f"| one event per POST, 50 connections: requests/s | {spread(s_rate)} | peer {spread(p_rate)} | {spread(ratio(s_rate, p_rate), 2)}× |")
+    lines.append(f"| … p50 / p99 ms | {spread(column('single', 'platform', 'p50_ms'), 1)} / {spread(column('single', 'platform', 'p99_ms'), 1)} "
+                 f"| peer {spread(column('single', 'peer', 'p50_ms'), 1)} / {spread(column('single', 'peer', 'p99_ms'), 1)} | |")
+    b_plat, b_peer = column("bulk", "platform", "median_s"), column("bulk", "peer", "median_s")
+    lines.append(f"| one 50,000-event bulk request, curl (Expect: 100-continue), median s | {spread(b_plat, 2)} | peer {spread(b_peer, 2)} "
+                 f"| {spread(ratio(b_peer, b_plat), 2)}× faster |")
+    u_plat, u_peer = column("sustained", "platform", "events_per_s"), column("sustained", "peer", "events_per_s")
+    raw = column("librdkafka", "events_per_s")
+    lines.append(f"| sustained, 4 clients × 5,000-event requests: events/s | {spread(u_plat)} | peer {spread(u_peer)} | {spread(ratio(u_plat, u_peer), 2)}× |")
+    lines.append(f"| … beside raw librdkafka producing the same kind of events | | librdkafka {spread(raw)} | {spread(ratio(u_plat, raw), 2)}× |")
+    e2e, copy = column("e2e", "events_per_s"), column("copy", "rows_per_s")
+    lines.append(f"| end to end: 4 clients bulk until the reports count every event: events/s | {spread(e2e)} "
+                 f"(ingest {spread(column('e2e', 'ingest_events_per_s'))}) | COPY {spread(copy)} rows/s | {spread(ratio(e2e, copy), 2)}× |")
+    drain = column("drain", "events_per_s")
+    lines.append(f"| collectors draining the sustained run's backlog (both sources): events/s | {spread(drain)} "
+                 f"| COPY {spread(copy)} rows/s | {spread(ratio(drain, copy), 2)}× |")
+    lines.append(f"| reports answered during the sustained run: p50 / p99 ms | {spread(column('reports_during_ingest', 'p50_ms'), 1)} / "
+                 f"{spread(column('reports_during_ingest', 'p99_ms'), 1)} | | |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--binary", type=Path, required=True, help="the release eventplatform binary")
+    parser.add_argument("--peer-python", type=Path, required=True, help="python of the peer's virtual environment")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--single-seconds", type=int, default=15)
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--sustained-seconds", type=int, default=30)
+    parser.add_argument("--e2e-events", type=int, default=500_000)
+    parser.add_argument("--e2e-timeout", type=int, default=600)
+    parser.add_argument("--drain-timeout", type=int, default=900)
+    parser.add_argument("--baseline-events", type=int, default=500_000)
+    args = parser.parse_args()
+
+    for tool in ("wrk", "curl", "psql"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing (scripts/bench.sh platform installs it)")
+    env = dict(os.environ)
+    work = LOCAL / "bench" / "platform"
+    work.mkdir(parents=True, exist_ok=True)
+    processes = Processes()
+    runs = []
+    try:
+        for number in range(1, args.runs + 1):
+            log(f"run {number}: raw librdkafka baseline, {args.baseline_events} events")
+            baseline = librdkafka_baseline(str(args.binary), env, args.baseline_events)
+            result = one_run(args, number, str(args.binary), env, processes, work)
+            result["librdkafka"] = baseline
+            runs.append(result)
+            log(f"run {number}: {json.dumps(result)}")
+    finally:
+        processes.stop_all()
+    out = work / f"platform-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(runs, indent=2))
+    print(f"platform benchmark, {len(runs)} runs, median (min–max); raw figures in {out.relative_to(ROOT)}")
+    print(summary(runs))
+
+
+if __name__ == "__main__":
+    main()
