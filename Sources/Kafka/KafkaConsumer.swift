@@ -139,7 +139,8 @@ public final class KafkaConsumer: Sendable {
         return TopicPartitionList.entries(of: list).map(\.partition).sorted()
     }
 
-    /// Stops fetching from `partitions` (they stay assigned) until ``resume(_:)``.
+    /// Stops fetching from `partitions` (they stay assigned) until ``resume(_:)`` or until they are revoked:
+    /// a partition assigned again starts unpaused.
     public func pause(_ partitions: [KafkaTopicPartition]) throws(KafkaError) {
         try TopicPartitionList.with(partitions) { list throws(KafkaError) in
             try KafkaError.check(rd_kafka_pause_partitions(handle.pointer, list), "pause")
@@ -207,6 +208,9 @@ public final class KafkaConsumer: Sendable {
         default:
             logger.info("partitions revoked", metadata: ["kafka.partitions": "\(partitions.sorted())", "kafka.reason": "\(KafkaError(code).name)"])
             _ = handler?(.revoked(partitions))
+            // librdkafka keeps an application pause on the partition object, so a partition assigned here
+            // again would stay paused with nobody knowing; a pause ends with the assignment (as in Java's client).
+            _ = rd_kafka_resume_partitions(rk, list)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(rk, list) { logger.error("unassign failed", metadata: ["kafka.error": "\(KafkaError(consuming: error))"]) }
             } else {

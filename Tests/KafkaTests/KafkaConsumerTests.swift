@@ -82,6 +82,48 @@ import Testing
         await consumer.close()
     }
 
+    /// A pause ends with the assignment, as in Kafka's Java client: librdkafka keeps it on a partition that
+    /// is revoked and later assigned again, which left a collector member owning partitions it never
+    /// fetched (paused in a database outage, revoked, assigned back after the outage).
+    @Test func aPausedPartitionAssignedAgainIsFetched() async throws {
+        let brokers = try TestEnvironment.kafkaBrokers()
+        let topic = try await topicWithRecords(30, brokers: brokers)
+        let partition = KafkaTopicPartition(topic: topic, partition: 0)
+        let group = TestEnvironment.uniqueName("group")
+        let events = Locked<[KafkaRebalanceEvent]>([])
+        let first = try KafkaConsumer(configuration: .consumer(brokers: brokers, groupID: group), logger: logger) { event in
+            events.withLock { $0.append(event) }
+            return [:]
+        }
+        try first.subscribe(to: [topic])
+        #expect(values(try await poll(first, until: 30)) == Array(0..<30))
+        try first.pause([partition])
+        let pausedAt = events.value.count
+
+        // A second member joins and leaves: the first one's partition is revoked, and after the second
+        // one has left it is assigned to the first one again.
+        let second = try KafkaConsumer(configuration: .consumer(brokers: brokers, groupID: group), logger: logger)
+        try second.subscribe(to: [topic])
+        var revoked = false
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !revoked, ContinuousClock.now < deadline {
+            async let secondPolled = second.poll(maxRecords: 100, timeout: .milliseconds(100))
+            _ = try await first.poll(maxRecords: 100, timeout: .milliseconds(100))
+            _ = try await secondPolled
+            revoked = events.value.dropFirst(pausedAt).contains(.revoked([partition]))
+        }
+        #expect(revoked)
+        await second.close()
+        var records: [KafkaConsumerRecord] = []
+        while records.isEmpty, ContinuousClock.now < deadline {
+            records += try await first.poll(maxRecords: 100, timeout: .milliseconds(100))
+        }
+        #expect(events.value.last == .assigned([partition]))
+        // Nothing was committed, so the group starts it from the beginning again; no resume was needed.
+        #expect(values(records).first == 0)
+        await first.close()
+    }
+
     @Test func aConsumerWithoutGroupIsRejected() {
         #expect {
             _ = try KafkaConsumer(configuration: KafkaConfiguration(brokers: "127.0.0.1:1"), logger: logger)
