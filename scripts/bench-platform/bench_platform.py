@@ -222,19 +222,19 @@ def reports_total(port, day):
 class ReportProbe(threading.Thread):
     """Report requests one after another while ingestion runs; their latencies in ms."""
 
-    PATHS = ["/reports/events?from=2025-03-01&to=2025-03-31&groupBy=day",
-             "/stats/dau?from=2025-03-01&to=2025-03-31",
-             "/reports/events?from=2025-03-12T06:30:00Z&to=2025-03-12T18:00:00Z&groupBy=hour",
-             "/reports/revenue?from=2025-03-01&to=2025-03-31"]
-
-    def __init__(self, port):
+    def __init__(self, port, day):
         super().__init__(daemon=True)
         self.port, self.latencies, self.errors, self.stopping = port, [], [], threading.Event()
+        week = time.strftime("%Y-%m-%d", time.gmtime(time.mktime(time.strptime(day, "%Y-%m-%d")) - 6 * 86_400))
+        self.paths = [f"/reports/events?from={week}&to={day}&groupBy=day",
+                      f"/stats/dau?from={week}&to={day}",
+                      f"/reports/events?from={day}T06:30:00Z&to={day}T18:00:00Z&groupBy=hour",
+                      f"/reports/revenue?from={week}&to={day}"]
 
     def run(self):
         index = 0
         while not self.stopping.is_set():
-            path = self.PATHS[index % len(self.PATHS)]
+            path = self.paths[index % len(self.paths)]
             index += 1
             start = time.monotonic()
             try:
@@ -318,7 +318,10 @@ def one_run(args, number, binary, env, processes, work):
     result = {"run": number}
 
     # End to end first, on empty topics: every event on a day of its own, counted by the reports API.
-    day = "2024-02-29"
+    # Recent days (raw rows past the collectors' retention would be dropped as they arrive).
+    today = time.time()
+    day = time.strftime("%Y-%m-%d", time.gmtime(today - 86_400))
+    other_day = time.strftime("%Y-%m-%d", time.gmtime(today - 2 * 86_400))
     log(f"run {number}: end to end, {args.e2e_events} events from 4 clients until queryable")
     e2e_bodies = BulkBodies(5000, 4, day, seed=number)
     start = time.monotonic()
@@ -338,6 +341,9 @@ def one_run(args, number, binary, env, processes, work):
 
     # COPY of the same rows into a table shaped like `events` (its indexes, no partitions): the ceiling.
     dump = work / "copy.csv"
+    rows = int(psql(database, f"SELECT count(*) FROM events WHERE occurred_at >= '{day}' AND occurred_at < '{day}'::date + 1"))
+    if rows != accepted:
+        raise RuntimeError(f"{rows} raw rows stored for {accepted} accepted events")
     psql(database, f"\\copy (SELECT * FROM events WHERE occurred_at >= '{day}' AND occurred_at < '{day}'::date + 1) TO '{dump}' CSV")
     psql(database, "DROP TABLE IF EXISTS bench_copy; CREATE TABLE bench_copy (LIKE events INCLUDING ALL)")
     start = time.monotonic()
@@ -345,7 +351,7 @@ def one_run(args, number, binary, env, processes, work):
     copy_seconds = time.monotonic() - start
     psql(database, "DROP TABLE bench_copy")
     dump.unlink()
-    result["copy"] = {"rows_per_s": accepted / copy_seconds}
+    result["copy"] = {"rows_per_s": rows / copy_seconds}
 
     log(f"run {number}: single events (wrk, 50 connections, {args.single_seconds} s each)")
     result["single"] = {"platform": wrk_single(gateway, args.single_seconds, "p" + run_id),
@@ -353,27 +359,27 @@ def one_run(args, number, binary, env, processes, work):
 
     log(f"run {number}: one 50,000-event bulk request, {args.repetitions} times each")
     body_file = work / "bulk.json"
-    body_file.write_bytes(BulkBodies(50_000, 1, "2025-03-12", seed=100 + number).next("bulk" + run_id))
+    body_file.write_bytes(BulkBodies(50_000, 1, other_day, seed=100 + number).next("bulk" + run_id))
     result["bulk"] = {"platform": curl_bulk(gateway + "/webhook/events/bulk", body_file, args.repetitions),
                       "peer": curl_bulk(peer_url + "/webhook/events/bulk", body_file, args.repetitions)}
 
     log(f"run {number}: sustained, 4 clients x 5,000-event requests, {args.sustained_seconds} s each")
-    sustained_bodies = BulkBodies(5000, 8, "2025-03-12", seed=200 + number)
-    probe = ReportProbe(ports["reporter"])
+    sustained_bodies = BulkBodies(5000, 8, other_day, seed=200 + number)
+    peer_accepted, peer_seconds = bulk_clients(ports["peer"], sustained_bodies, "t" + run_id, 4, seconds=args.sustained_seconds)
+    processes.stop(peer)
+    probe = ReportProbe(ports["reporter"], other_day)
     probe.start()
     accepted, seconds = bulk_clients(ports["gateway"], sustained_bodies, "s" + run_id, 4, seconds=args.sustained_seconds)
     probe.stopping.set()
     probe.join()
     drain_start, drain_from = time.monotonic(), stored_offsets(database)
-    peer_accepted, peer_seconds = bulk_clients(ports["peer"], sustained_bodies, "t" + run_id, 4, seconds=args.sustained_seconds)
     result["sustained"] = {"platform": {"events_per_s": accepted / seconds, "events": accepted},
                            "peer": {"events_per_s": peer_accepted / peer_seconds, "events": peer_accepted}}
     result["reports_during_ingest"] = {"p50_ms": percentile(probe.latencies, 0.5), "p99_ms": percentile(probe.latencies, 0.99),
                                        "answered": len(probe.latencies), "failed": len(probe.errors)}
 
-    # The backlog the sustained run left (the peer's run overlapped its start): timed until stored.
+    # The backlog the sustained run left, with nothing else running: timed until stored.
     log(f"run {number}: collectors draining the backlog")
-    processes.stop(peer)
     deadline = time.monotonic() + args.drain_timeout
     while lag_total(binary, prefix, platform_env) > 0:
         if time.monotonic() > deadline:
