@@ -7,6 +7,7 @@
 #   scripts/infra.sh stop             stop everything
 #   scripts/infra.sh status           print what runs where
 #   scripts/infra.sh start-broker | stop-broker | start-postgres | stop-postgres
+#   scripts/infra.sh restart-postgres fast|immediate   (a crash-like restart for scripts/chaos.sh)
 #   scripts/infra.sh start-prometheus | stop-prometheus   (Prometheus and the PostgreSQL exporter)
 #
 # A stopped service restarts on its previous port, so clients that hold the address reconnect.
@@ -65,6 +66,16 @@ stop_postgres() {
   [ -f "$data/PG_VERSION" ] || return 0
   as_pg "$PG_BIN/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
   log "PostgreSQL stopped"
+}
+
+# Restarts the running server in the given shutdown mode (`immediate` is a crash: recovery replays WAL),
+# on the same port with the same options.
+restart_postgres() {
+  local mode=${1:-fast} data; data="$(pg_dir)/data"
+  case "$mode" in fast|immediate) ;; *) die "restart-postgres takes fast or immediate, not '$mode'" ;; esac
+  as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$(pg_dir)/server.log" -m "$mode" -w -t 60 restart >/dev/null \
+    || die "PostgreSQL did not restart, see $(pg_dir)/server.log"
+  log "PostgreSQL restarted ($mode)"
 }
 
 tansu_binary() {
@@ -269,7 +280,8 @@ case "${1:-}" in
   stop-broker) stop_broker ;;
   start-postgres) start_postgres ;;
   stop-postgres) stop_postgres ;;
+  restart-postgres) restart_postgres "${2:-fast}" ;;
   start-prometheus) start_prometheus ;;
   stop-prometheus) stop_prometheus ;;
-  *) echo "usage: $0 start|stop|status|start-broker|stop-broker|start-postgres|stop-postgres|start-prometheus|stop-prometheus" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|start-broker|stop-broker|start-postgres|stop-postgres|restart-postgres|start-prometheus|stop-prometheus" >&2; exit 2 ;;
 esac

@@ -9,7 +9,8 @@ the platform stored. Every figure is repeated over `--runs` runs (platform and p
 run, so both see the same machine) and printed as median and range; the raw figures go to
 `.local/bench/platform-<time>.json`.
 
-Rows (issue 13):
+Each measurement starts with the platform's collectors at rest (lag zero), so that it sees the platform
+as it runs in steady state, collectors keeping up with what it ingests. Rows (issue 13):
   single     wrk, 50 connections, one Facebook event per POST /webhook/events: requests/s, p50, p99
   bulk       curl --data-binary of one 50,000-event body (curl sends Expect: 100-continue): seconds
   sustained  4 clients posting 5,000-event bulk requests for a fixed time: events/s accepted
@@ -36,6 +37,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts" / "pylib"))
+from sample_events import social_event  # noqa: E402
 HERE = Path(__file__).resolve().parent
 LOCAL = ROOT / ".local"
 
@@ -64,50 +67,6 @@ def wait_ready(url, seconds=90):
 
 
 # MARK: Events
-
-FACEBOOK_TOP = ["ad.view", "page.like", "comment", "video.view"]
-FACEBOOK_BOTTOM = ["ad.click", "form.submission", "checkout.complete"]
-TIKTOK_TOP = ["video.view", "like", "share", "comment"]
-TIKTOK_BOTTOM = ["profile.visit", "purchase", "follow"]
-COUNTRIES = ["UA", "PL", "DE", "US", "GB", "FR", "ES", "IT"]
-
-
-def social_event(rng, event_id, day, users=200_000):
-    """One valid social event of the contract (section 1.1), dated on `day` (YYYY-MM-DD)."""
-    stamp = f"{day}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:{rng.randrange(60):02d}Z"
-    user = rng.randrange(users)
-    if rng.random() < 0.5:
-        stage = "top" if rng.random() < 0.8 else "bottom"
-        kind = rng.choice(FACEBOOK_TOP if stage == "top" else FACEBOOK_BOTTOM)
-        if stage == "top":
-            engagement = {"actionTime": stamp, "referrer": rng.choice(["newsfeed", "marketplace", "groups"]),
-                          "videoId": None if rng.random() < 0.5 else f"v-{rng.randrange(1000)}"}
-        else:
-            engagement = {"adId": f"ad-{rng.randrange(500)}", "campaignId": f"c-{rng.randrange(50)}",
-                          "clickPosition": rng.choice(["top_left", "bottom_right", "center"]),
-                          "device": rng.choice(["mobile", "desktop"]), "browser": rng.choice(["Chrome", "Firefox", "Safari"]),
-                          "purchaseAmount": f"{rng.randrange(1, 50000) / 100:.2f}" if kind == "checkout.complete" else None}
-        body = {"eventId": event_id, "timestamp": stamp, "source": "facebook", "funnelStage": stage, "eventType": kind,
-                "data": {"user": {"userId": f"fb-{user}", "name": f"User {user}", "age": 18 + user % 60,
-                                  "gender": ["male", "female", "non-binary"][user % 3],
-                                  "location": {"country": COUNTRIES[user % len(COUNTRIES)], "city": f"City {user % 40}"}},
-                         "engagement": engagement}}
-    else:
-        stage = "top" if rng.random() < 0.8 else "bottom"
-        kind = rng.choice(TIKTOK_TOP if stage == "top" else TIKTOK_BOTTOM)
-        if stage == "top":
-            engagement = {"watchTime": round(rng.random() * 60, 2), "percentageWatched": round(rng.random() * 100, 1),
-                          "device": rng.choice(["Android", "iOS", "Desktop"]), "country": COUNTRIES[user % len(COUNTRIES)],
-                          "videoId": f"v-{rng.randrange(1000)}"}
-        else:
-            engagement = {"actionTime": stamp, "profileId": f"p-{rng.randrange(1000)}",
-                          "purchasedItem": "item" if kind == "purchase" else None,
-                          "purchaseAmount": f"{rng.randrange(1, 50000) / 100:.2f}" if kind == "purchase" else None}
-        body = {"eventId": event_id, "timestamp": stamp, "source": "tiktok", "funnelStage": stage, "eventType": kind,
-                "data": {"user": {"userId": f"tt-{user}", "username": f"user{user}", "followers": user % 10_000},
-                         "engagement": engagement}}
-    return json.dumps(body, separators=(",", ":"))
-
 
 class BulkBodies:
     """`{"events": [...]}` bodies of `size` events; `@@` in every event id is replaced per request, so each
@@ -353,18 +312,27 @@ def one_run(args, number, binary, env, processes, work):
     dump.unlink()
     result["copy"] = {"rows_per_s": rows / copy_seconds}
 
+    # Each measurement starts with the collectors at rest (lag zero), the platform's and the peer's alike.
+    def quiet():
+        wait_quiet(binary, prefix, platform_env, args.drain_timeout)
+
     log(f"run {number}: single events (wrk, 50 connections, {args.single_seconds} s each)")
-    result["single"] = {"platform": wrk_single(gateway, args.single_seconds, "p" + run_id),
-                        "peer": wrk_single(peer_url, args.single_seconds, "q" + run_id)}
+    quiet()
+    single_platform = wrk_single(gateway, args.single_seconds, "p" + run_id)
+    quiet()
+    result["single"] = {"platform": single_platform, "peer": wrk_single(peer_url, args.single_seconds, "q" + run_id)}
 
     log(f"run {number}: one 50,000-event bulk request, {args.repetitions} times each")
     body_file = work / "bulk.json"
     body_file.write_bytes(BulkBodies(50_000, 1, other_day, seed=100 + number).next("bulk" + run_id))
-    result["bulk"] = {"platform": curl_bulk(gateway + "/webhook/events/bulk", body_file, args.repetitions),
-                      "peer": curl_bulk(peer_url + "/webhook/events/bulk", body_file, args.repetitions)}
+    quiet()
+    bulk_platform = curl_bulk(gateway + "/webhook/events/bulk", body_file, args.repetitions)
+    quiet()
+    result["bulk"] = {"platform": bulk_platform, "peer": curl_bulk(peer_url + "/webhook/events/bulk", body_file, args.repetitions)}
 
     log(f"run {number}: sustained, 4 clients x 5,000-event requests, {args.sustained_seconds} s each")
     sustained_bodies = BulkBodies(5000, 8, other_day, seed=200 + number)
+    quiet()
     peer_accepted, peer_seconds = bulk_clients(ports["peer"], sustained_bodies, "t" + run_id, 4, seconds=args.sustained_seconds)
     processes.stop(peer)
     probe = ReportProbe(ports["reporter"], other_day)
@@ -380,15 +348,20 @@ def one_run(args, number, binary, env, processes, work):
 
     # The backlog the sustained run left, with nothing else running: timed until stored.
     log(f"run {number}: collectors draining the backlog")
-    deadline = time.monotonic() + args.drain_timeout
-    while lag_total(binary, prefix, platform_env) > 0:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the collectors did not catch up within {args.drain_timeout} s")
-        time.sleep(1)
+    quiet()
     drained = stored_offsets(database) - drain_from
     result["drain"] = {"events": drained, "events_per_s": drained / (time.monotonic() - drain_start)}
     processes.stop(platform)
     return result
+
+
+def wait_quiet(binary, prefix, env, seconds):
+    """Until the collectors have stored everything Kafka holds, so each measurement starts from rest."""
+    deadline = time.monotonic() + seconds
+    while lag_total(binary, prefix, env) > 0:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the collectors did not catch up within {seconds} s")
+        time.sleep(1)
 
 
 def lag_total(binary, prefix, env):
