@@ -5,8 +5,9 @@ internal import Synchronization
 ///
 /// Connections are opened on demand, up to ``Configuration/maximumConnections``, and reused. When all are
 /// busy, callers wait (cancellably) for one to be released. A connection that broke (the server went away)
-/// or that is returned inside a transaction is closed instead of reused, and a new one is opened on the next
-/// demand, so a database restart costs the statements that were running, not the client.
+/// or that is returned inside a transaction is closed instead of reused, and an idle connection the server
+/// ended meanwhile is noticed before it is handed out; a new one is opened on the next demand, so a database
+/// restart costs the statements that were running, not the client nor the statements after it.
 ///
 /// ```swift
 /// let client = PostgresClient(configuration: .init(url: databaseURL), logger: logger)
@@ -147,8 +148,10 @@ public final class PostgresClient: Sendable {
         while true {
             switch try await acquire() {
             case .connection(let connection):
-                if !connection.isClosed { return connection }
-                // Broke while idle (only possible if closed underneath us): replace it.
+                if !connection.isClosed, await connection.isAlive() { return connection }
+                // The server ended it while it was idle (a restart, a terminated session): replace it, so
+                // that a restart costs the statements that were running, not the next ones.
+                await connection.close()
                 releaseSlot()
             case .openSlot:
                 let connection: PostgresConnection

@@ -170,6 +170,19 @@ public final class PostgresConnection: @unchecked Sendable {
         return idle ?? false
     }
 
+    /// Whether the server still holds this connection: reads what arrived while it was idle (without
+    /// waiting), so that a connection the server ended meanwhile (a restart, `pg_terminate_backend`, an
+    /// idle timeout) shows as broken before a statement is sent on it.
+    func isAlive() async -> Bool {
+        let alive = try? await onQueue { () -> Bool in
+            guard let connection = self.handle else { return false }
+            // libpq's socket is non-blocking: each call takes only what is there. A server that ends a session
+            // sends its error first and then closes: one read takes the error, the next meets the end of stream.
+            return PQconsumeInput(connection) == 1 && PQconsumeInput(connection) == 1 && PQstatus(connection) == CONNECTION_OK
+        }
+        return alive ?? false
+    }
+
     // MARK: - Work on the connection's queue
 
     /// Runs `work` on the connection's queue and returns its result to the calling task.

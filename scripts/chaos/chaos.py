@@ -32,6 +32,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from decimal import Decimal
@@ -349,6 +350,18 @@ class Faults:
 
 # MARK: Verdict
 
+def get_json(url):
+    """GET as a client of the reports API does: a 503 is retried after its Retry-After."""
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(url, timeout=30) as answer:
+                return json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or attempt == 4:
+                raise
+            time.sleep(float(error.headers.get("Retry-After", "1")))
+
+
 def verdict(platform, load, faults, work):
     problems = list(load.failures)
     truth = load.accepted
@@ -370,8 +383,7 @@ def verdict(platform, load, faults, work):
 
     days = sorted(load.days)
     query = urllib.parse.urlencode({"from": days[0], "to": days[-1], "groupBy": "source"})
-    with urllib.request.urlopen(f"{platform.url('reporter')}/reports/events?{query}", timeout=30) as answer:
-        report = json.loads(answer.read())
+    report = get_json(f"{platform.url('reporter')}/reports/events?{query}")
     expected_by_source = {}
     for source, _ in truth:
         expected_by_source[source] = expected_by_source.get(source, 0) + 1
@@ -381,8 +393,7 @@ def verdict(platform, load, faults, work):
     if reported_by_source != expected_by_source:
         problems.append(f"the events report per source {reported_by_source}, accepted {expected_by_source}")
     query = urllib.parse.urlencode({"from": days[0], "to": days[-1]})
-    with urllib.request.urlopen(f"{platform.url('reporter')}/reports/revenue?{query}", timeout=30) as answer:
-        revenue = json.loads(answer.read())
+    revenue = get_json(f"{platform.url('reporter')}/reports/revenue?{query}")
     expected_revenue = sum(truth.values(), Decimal(0))
     if Decimal(revenue["total_revenue"]) != expected_revenue:
         problems.append(f"the revenue report says {revenue['total_revenue']}, the accepted events add up to {expected_revenue}")
