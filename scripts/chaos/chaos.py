@@ -266,14 +266,23 @@ class Faults:
         self.recoveries = []      # (fault, seconds until 202 again, seconds until offsets move again)
         self.poison = []
         self.scale_events = []
+        self.probes = 0
+        self.desired = {}
 
     def recovered(self, fault, since):
-        """Waits until the gateway accepted something and the stored offsets moved after `since`."""
+        """Sends probe events (one per request, retried like the load's) until one is answered 202, then
+        waits until the collectors' stored offsets move past where they were: the seconds from `since`
+        to each. The probes are part of the ground truth; they make the figures independent of whether
+        the load happens to be in a quiet spell."""
         offsets = self.platform.stored_offsets()
-        accepted_at = wait_until(lambda: self.load.last_accepted_at > since, 180, f"a 202 after {fault}")
+        rng = random.Random(since)
+        self.probes += 1
+        event = social_event(rng, f"probe-{self.probes}", self.load.days[0])
+        self.load._send_until_accepted("/webhook/events", event.encode(), [event], bulk=False)
+        accepted_at = time.monotonic()
         def moved():
             now = self.platform.stored_offsets()
-            return now is not None and offsets is not None and now > offsets
+            return now is not None and (offsets is None or now > offsets)
         stored_at = wait_until(moved, 180, f"stored offsets moving after {fault}")
         self.recoveries.append((fault, accepted_at - since, stored_at - since))
         log(f"{fault}: 202 again after {accepted_at - since:.1f} s, offsets moving after {stored_at - since:.1f} s")
@@ -331,13 +340,14 @@ class Faults:
         log(f"poison: {len(self.poison)} records produced into {topic}")
 
     def watch_scaling(self, stopping):
-        """The autoscaler's replica count per group over time (from its /metrics)."""
-        last = {}
+        """The autoscaler's decisions per group over time (`autoscaler_desired_replicas` from its /metrics;
+        the running count also drops when a collector is killed)."""
+        last = self.desired
         while not stopping.is_set():
             try:
                 with urllib.request.urlopen(self.platform.url("autoscaler") + "/metrics", timeout=2) as answer:
                     for line in answer.read().decode().splitlines():
-                        if line.startswith("autoscaler_replicas{"):
+                        if line.startswith("autoscaler_desired_replicas{"):
                             group = line.split('group="')[1].split('"')[0]
                             value = int(float(line.split()[-1]))
                             if last.get(group) not in (None, value):
@@ -492,6 +502,8 @@ def main():
         log("stopping the load; every open request is retried until answered")
         load.stop(300)
         wait_until(lambda: platform.total_lag() == 0, 600, "every group's lag at zero")
+        # With nothing left to read, the autoscaler scales every group in to its minimum.
+        wait_until(lambda: faults.desired and all(v == 1 for v in faults.desired.values()), 120, "scale-in to one replica per group")
         time.sleep(3)  # the reporter's answer cache (1 s) and the last complete-through marks
         stopping.set()
         figures, problems = verdict(platform, load, faults, work)
