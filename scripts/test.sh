@@ -2,7 +2,8 @@
 # The project's test command: installs what is missing, starts the local infrastructure (PostgreSQL,
 # broker, Prometheus), runs the whole Swift test suite against it, then the operations checks (alert
 # rules and dashboards against the live platform: scripts/check-observability.sh; Dockerfile, compose
-# and Helm chart offline: scripts/check-deploy.sh), stops the infrastructure, and fails if any part failed.
+# and Helm chart offline: scripts/check-deploy.sh) and the short form of the fault-injection run
+# (scripts/chaos.sh --short), stops the infrastructure, and fails if any part failed.
 # Extra arguments go to `swift test` and skip the operations checks (e.g. scripts/test.sh --filter KafkaTests).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_ROOT"
@@ -40,8 +41,13 @@ if [ $# -eq 0 ]; then
   "$PROJECT_ROOT/scripts/check-deploy.sh"
   deploy=$?
   log "check-deploy.sh exited with $deploy"
+  # Last: it restarts PostgreSQL twice and runs the whole platform under faults for about three minutes.
+  "$PROJECT_ROOT/scripts/chaos.sh" --short
+  chaos=$?
+  log "chaos.sh --short exited with $chaos"
   [ $status -eq 0 ] && [ $observability -ne 0 ] && status=$observability
   [ $status -eq 0 ] && [ $deploy -ne 0 ] && status=$deploy
+  [ $status -eq 0 ] && [ $chaos -ne 0 ] && status=$chaos
 fi
 set -e
 exit $status

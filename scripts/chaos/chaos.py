@@ -129,9 +129,17 @@ class Platform:
 
     def collectors(self):
         """Pids of the running collector processes of this run."""
-        out = subprocess.run(["pgrep", "-f", f"collector --source .*--topic-prefix {self.prefix}"],
-                             capture_output=True, text=True).stdout
-        return [int(pid) for pid in out.split()]
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"collector" in argv and self.prefix.encode() in argv:
+                pids.append(int(entry.name))
+        return pids
 
     def stored_offsets(self):
         try:
