@@ -3,7 +3,8 @@
 # broker, Prometheus), runs the whole Swift test suite against it, then the operations checks (alert
 # rules and dashboards against the live platform: scripts/check-observability.sh; Dockerfile, compose
 # and Helm chart offline: scripts/check-deploy.sh) and the short form of the fault-injection run
-# (scripts/chaos.sh --short), stops the infrastructure, and fails if any part failed.
+# (scripts/chaos.sh --short), and a one-minute libFuzzer run on the JSON parser and validators
+# (scripts/fuzz.sh), stops the infrastructure, and fails if any part failed.
 # Extra arguments go to `swift test` and skip the operations checks (e.g. scripts/test.sh --filter KafkaTests).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_ROOT"
@@ -41,12 +42,16 @@ if [ $# -eq 0 ]; then
   "$PROJECT_ROOT/scripts/check-deploy.sh"
   deploy=$?
   log "check-deploy.sh exited with $deploy"
+  "$PROJECT_ROOT/scripts/fuzz.sh" 60
+  fuzz=$?
+  log "fuzz.sh exited with $fuzz"
   # Last: it restarts PostgreSQL twice and runs the whole platform under faults for about three minutes.
   "$PROJECT_ROOT/scripts/chaos.sh" --short
   chaos=$?
   log "chaos.sh --short exited with $chaos"
   [ $status -eq 0 ] && [ $observability -ne 0 ] && status=$observability
   [ $status -eq 0 ] && [ $deploy -ne 0 ] && status=$deploy
+  [ $status -eq 0 ] && [ $fuzz -ne 0 ] && status=$fuzz
   [ $status -eq 0 ] && [ $chaos -ne 0 ] && status=$chaos
 fi
 set -e
