@@ -96,10 +96,10 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def wrk_single(base_url, seconds, run_id):
+def wrk_single(base_url, seconds, run_id, day):
     """wrk with 50 connections, one event per request; requests/s, p50 and p99 in ms, non-202 answers."""
     out = subprocess.run(
-        ["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", "-s", str(HERE / "single-event.lua"), base_url, "--", run_id],
+        ["wrk", "-t2", "-c50", f"-d{seconds}s", "--latency", "-s", str(HERE / "single-event.lua"), base_url, "--", run_id, day],
         capture_output=True, text=True, check=True).stdout
     def latency(label):
         line = next(l for l in out.splitlines() if l.strip().startswith(label))
@@ -318,9 +318,9 @@ def one_run(args, number, binary, env, processes, work):
 
     log(f"run {number}: single events (wrk, 50 connections, {args.single_seconds} s each)")
     quiet()
-    single_platform = wrk_single(gateway, args.single_seconds, "p" + run_id)
+    single_platform = wrk_single(gateway, args.single_seconds, "p" + run_id, other_day)
     quiet()
-    result["single"] = {"platform": single_platform, "peer": wrk_single(peer_url, args.single_seconds, "q" + run_id)}
+    result["single"] = {"platform": single_platform, "peer": wrk_single(peer_url, args.single_seconds, "q" + run_id, other_day)}
 
     log(f"run {number}: one 50,000-event bulk request, {args.repetitions} times each")
     body_file = work / "bulk.json"

@@ -9,16 +9,18 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- Arguments after `--`: a run id (part of every eventId) and the day of the events (YYYY-MM-DD).
 function init(args)
   run_id = args[1] or tostring(os.time())
+  day = args[2] or os.date("!%Y-%m-%d")
 end
 
-local template = [[{"eventId":"%s","timestamp":"2025-03-12T%02d:%02d:00Z","source":"facebook","funnelStage":"top","eventType":"ad.view","data":{"user":{"userId":"u-%d","name":"Bench User","age":31,"gender":"female","location":{"country":"UA","city":"Kyiv"}},"engagement":{"actionTime":"2025-03-12T10:00:00Z","referrer":"newsfeed","videoId":null}}}]]
+local template = [[{"eventId":"%s","timestamp":"%sT%02d:%02d:00Z","source":"facebook","funnelStage":"top","eventType":"ad.view","data":{"user":{"userId":"u-%d","name":"Bench User","age":31,"gender":"female","location":{"country":"UA","city":"Kyiv"}},"engagement":{"actionTime":"%sT10:00:00Z","referrer":"newsfeed","videoId":null}}}]]
 
 function request()
   counter = counter + 1
   local id = string.format("wrk-%s-%d-%d", run_id, thread_id, counter)
-  local body = string.format(template, id, counter % 24, counter % 60, counter % 100000)
+  local body = string.format(template, id, day, counter % 24, counter % 60, counter % 100000, day)
   return wrk.format("POST", "/webhook/events", {["Content-Type"] = "application/json"}, body)
 end
 
