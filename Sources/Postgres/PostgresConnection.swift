@@ -176,9 +176,12 @@ public final class PostgresConnection: @unchecked Sendable {
     func isAlive() async -> Bool {
         let alive = try? await onQueue { () -> Bool in
             guard let connection = self.handle else { return false }
-            // libpq's socket is non-blocking: each call takes only what is there. A server that ends a session
-            // sends its error first and then closes: one read takes the error, the next meets the end of stream.
-            return PQconsumeInput(connection) == 1 && PQconsumeInput(connection) == 1 && PQstatus(connection) == CONNECTION_OK
+            // libpq's socket is non-blocking: this takes only what is there (or meets the end of the stream).
+            guard PQconsumeInput(connection) == 1 else { return false }
+            // Parses it: the FATAL error a server sends before it closes a session reaches the notice
+            // receiver, possibly before the close itself has arrived.
+            _ = PQisBusy(connection)
+            return !self.noticeLogger.sessionEnded.load(ordering: .relaxed) && PQstatus(connection) == CONNECTION_OK
         }
         return alive ?? false
     }
@@ -424,6 +427,8 @@ public final class PostgresConnection: @unchecked Sendable {
 /// Forwards the server's notices and warnings from libpq's callback to the connection's logger.
 private final class NoticeLogger: Sendable {
     let logger: Logger
+    /// Set by a FATAL or PANIC message outside a statement: the server is ending the session.
+    let sessionEnded = Atomic<Bool>(false)
 
     init(logger: Logger) { self.logger = logger }
 
@@ -431,7 +436,9 @@ private final class NoticeLogger: Sendable {
         let severity = PQresultErrorField(result, DiagnosticField.severity).map { String(cString: $0) } ?? "NOTICE"
         let message = PQresultErrorField(result, DiagnosticField.messagePrimary).map { String(cString: $0) }
             ?? PostgresError.condense(String(cString: PQresultErrorMessage(result)))
-        let level: Logger.Level = severity == "WARNING" ? .warning : .debug
+        let ending = severity == "FATAL" || severity == "PANIC"
+        if ending { sessionEnded.store(true, ordering: .relaxed) }
+        let level: Logger.Level = severity == "WARNING" || ending ? .warning : .debug
         logger.log(level: level, "PostgreSQL \(severity.lowercased()): \(message)")
     }
 }

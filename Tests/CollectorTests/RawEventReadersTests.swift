@@ -38,6 +38,12 @@ import Testing
                     #expect(found == expected, "\(json) in [\(from), \(to))")
                 }
             }
+            // An empty range has no values, also when a run covers the day before it (found by the loop above).
+            let covered = try await database.client.query("""
+                SELECT count(*) AS n FROM user_history_values_between(\(#"[["users","",[20408,2]]]"#), \
+                \(UTCCalendar.dateText(ofDay: 20_409))::date, \(UTCCalendar.dateText(ofDay: 20_409))::date, '{users}'::text[])
+                """)[0].decode(Int.self, column: "n")
+            #expect(covered == 0)
         }
     }
 

@@ -19,7 +19,7 @@ public struct Migration: Sendable, Hashable {
 
 extension Migration {
     /// Every migration of the platform, in version order.
-    public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole, distinctUserCounters, rawEventReaders, completeThrough]
+    public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole, distinctUserCounters, rawEventReaders, completeThrough, emptyRangeReaders]
 
     /// Raw events, the dedupe keys and the collectors' progress.
     ///
@@ -288,5 +288,25 @@ extension Migration {
     /// until the partition's collector marks it.
     static let completeThrough = Migration(version: 7, name: "collector completeness marks", sql: """
         ALTER TABLE collector_offsets ADD COLUMN complete_through timestamptz;
+        """)
+
+    /// `user_history_values_between` of version 6 answered an empty range [d, d) with the values whose
+    /// runs cover the day before d (the runs' overlap test alone); an empty range now has no values, as for
+    /// the older history format. The reporter never asks for an empty range, but the function says what
+    /// it answers for any.
+    static let emptyRangeReaders = Migration(version: 8, name: "user history reader: empty ranges", sql: """
+        CREATE OR REPLACE FUNCTION user_history_values_between(history text, from_day date, to_day date, dimensions text[])
+        RETURNS TABLE (dimension text, value text) LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+            SELECT entry ->> 0, entry ->> 1
+            FROM json_array_elements(history::json) AS entry
+            WHERE from_day < to_day AND entry ->> 0 = ANY(dimensions) AND CASE json_typeof(entry -> 2)
+                WHEN 'array' THEN EXISTS (
+                    SELECT FROM generate_series(0, json_array_length(entry -> 2) - 2, 2) AS i
+                    WHERE (entry -> 2 ->> i)::integer < to_day - date '1970-01-01'
+                      AND (entry -> 2 ->> i)::integer + (entry -> 2 ->> (i + 1))::integer > from_day - date '1970-01-01')
+                ELSE position('1' IN substr(entry ->> 3, greatest(from_day - date '1970-01-01' - (entry ->> 2)::integer, 0) + 1,
+                              greatest(to_day - from_day + least(from_day - date '1970-01-01' - (entry ->> 2)::integer, 0), 0))) > 0
+            END
+        $$;
         """)
 }
