@@ -3,6 +3,7 @@
 # sampled (scripts/soak/soak.py says what and how):
 #   scripts/soak.sh                      30 minutes at 3,000 events/s, release build; plot in docs/soak.png
 #   scripts/soak.sh --minutes 5 --rate 1000
+#   scripts/soak.sh --minutes 30 --rate 2000     (the README's run)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PROJECT_ROOT"
 "$PROJECT_ROOT/scripts/setup.sh"

@@ -6,8 +6,9 @@ Starts `eventplatform up --no-traffic` (a database and topics of its own) and it
 of the platform: resident memory, open files and threads of the `up` process (gateway, reporter,
 autoscaler) and of every collector process, and the collectors' total lag. Writes the samples to
 `.local/soak/<time>/samples.csv`, a plot to `docs/soak.png`, and prints, per process, the median of the
-first and of the last fifth of the run: flat means the last is within 10% (memory) of the first and
-open files do not grow. Exit status 1 when one is not flat or the lag did not stay bounded.
+middle and of the last fifth of the run (the first two fifths are the warm-up): flat means the last is
+within 10% (memory) of the middle and open files do not grow. `--summarize samples.csv` redoes that
+for an earlier run. Exit status 1 when one is not flat or the lag did not stay bounded.
 """
 import argparse
 import csv
@@ -67,13 +68,24 @@ def total_lag(binary, env):
     return sum(int(line.split("total lag ")[1].split(",")[0]) for line in out.splitlines() if "total lag " in line)
 
 
+def rows_of(path):
+    with open(path) as handle:
+        return [{key: float(value) for key, value in row.items() if value != ""} for row in csv.DictReader(handle)]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--rate", type=int, default=3000, help="events per second through the gateway")
     parser.add_argument("--plot", default=str(ROOT / "docs" / "soak.png"))
+    parser.add_argument("--summarize", help="only summarize and plot the samples.csv of an earlier run")
     args = parser.parse_args()
+    if args.summarize:
+        rows = rows_of(args.summarize)
+        problems = summarize(rows)
+        plot(rows, args.plot)
+        sys.exit(1 if problems else 0)
 
     work = ROOT / ".local" / "soak" / time.strftime("%Y%m%d-%H%M%S")
     work.mkdir(parents=True, exist_ok=True)
@@ -99,7 +111,7 @@ def main():
     seconds = int(args.minutes * 60)
     load = subprocess.Popen(
         [args.binary, "publish", "--gateway-url", f"http://127.0.0.1:{ports['gateway']}", "--mode", "array", "--batch", "20",
-         "--rate", str(args.rate), "--duration", str(seconds)],
+         "--rate", str(args.rate), "--duration", str(seconds), "--count", str(args.rate * seconds * 2)],
         stdout=open(work / "publish.log", "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
     log(f"{args.minutes:g} minutes at {args.rate} events/s; samples in {work}")
 
@@ -142,10 +154,12 @@ def main():
 
 
 def summarize(rows):
+    # The first two fifths are the warm-up (allocator arenas and buffers grow to the largest batch seen);
+    # flat means the middle fifth and the last fifth agree.
     fifth = max(1, len(rows) // 5)
-    first, last = rows[:fifth], rows[-fifth:]
+    first, last = rows[2 * fifth:3 * fifth], rows[-fifth:]
     problems = []
-    print("| process | resident MiB, first fifth → last fifth (median) | open files | |")
+    print("| process | resident MiB, middle fifth → last fifth (median) | open files | |")
     print("| --- | --- | --- | --- |")
     for name in ("up", "facebook", "tiktok", "app"):
         rss = f"{name}_rss_mib"
