@@ -15,6 +15,11 @@ trap '"$PROJECT_ROOT/scripts/infra.sh" stop' EXIT
 # shellcheck source=/dev/null
 source "$ENV_FILE"
 
+# Each target's output is kept, so that the end of the run can name what failed (CI shows only the tail).
+TEST_LOG_DIR="$LOCAL_DIR/test-logs"
+rm -rf "$TEST_LOG_DIR" && mkdir -p "$TEST_LOG_DIR"
+failed_targets=()
+
 set +e
 if [ $# -eq 0 ]; then
   # One test target after another, each target's tests in parallel: all of them at once on two cores
@@ -23,10 +28,14 @@ if [ $# -eq 0 ]; then
   # in each of three full runs.
   swift build --build-tests
   status=$?
+  [ $status -eq 0 ] || failed_targets+=("(the build)")
   if [ $status -eq 0 ]; then
     for target in $(sed -n 's/.*\.testTarget(name: "\([A-Za-z]*Tests\)".*/\1/p; s/.*name: "\([A-Za-z]*Tests\)",$/\1/p' Package.swift); do
       log "swift test: $target"
-      swift test --skip-build --filter "^$target\\." || status=1
+      if ! swift test --skip-build --filter "^$target\\." 2>&1 | tee "$TEST_LOG_DIR/$target.log"; then
+        status=1
+        failed_targets+=("$target")
+      fi
     done
   fi
   (exit $status)
@@ -53,6 +62,11 @@ if [ $# -eq 0 ]; then
   [ $status -eq 0 ] && [ $deploy -ne 0 ] && status=$deploy
   [ $status -eq 0 ] && [ $fuzz -ne 0 ] && status=$fuzz
   [ $status -eq 0 ] && [ $chaos -ne 0 ] && status=$chaos
+  log "summary: swift test $( [ ${#failed_targets[@]} -eq 0 ] && echo passed || echo "failed in ${failed_targets[*]}"), check-observability $observability, check-deploy $deploy, fuzz $fuzz, chaos $chaos"
+  for target in "${failed_targets[@]}"; do
+    # swift-testing marks a failed test and each failed expectation with ✘; XCTest prints "error:".
+    grep -E '✘|error:' "$TEST_LOG_DIR/$target.log" 2>/dev/null | head -n 40 | sed "s/^/[$target] /" >&2
+  done
 fi
 set -e
 exit $status
