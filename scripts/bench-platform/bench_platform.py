@@ -25,11 +25,9 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -38,32 +36,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "pylib"))
+from local_platform import fresh_database, free_port, http_ok, logger, psql, stored_offsets, total_lag, wait_until  # noqa: E402
 from sample_events import social_event  # noqa: E402
 HERE = Path(__file__).resolve().parent
 LOCAL = ROOT / ".local"
 
 
-def log(message):
-    print(f"[bench-platform {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+log = logger("bench-platform")
 
 
 def wait_ready(url, seconds=90):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready within {seconds} s")
+    wait_until(lambda: http_ok(url), seconds, f"{url} answering 200", interval=0.2)
 
 
 # MARK: Events
@@ -232,28 +215,12 @@ class Processes:
             self.stop(child)
 
 
-def psql(url, sql, *extra):
-    return subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qtAc", sql, *extra],
-                          capture_output=True, text=True, check=True).stdout.strip()
-
-
-def with_database(url, name):
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
-
-
-def stored_offsets(url):
-    return int(psql(url, "SELECT coalesce(sum(next_offset), 0) FROM collector_offsets") or 0)
-
-
 # MARK: One run
 
 def one_run(args, number, binary, env, processes, work):
     run_id = f"r{number}x{random.randrange(1 << 30):x}"
     prefix = f"bench-platform-{run_id}-"
-    database = with_database(env["DATABASE_URL"], "eventplatform_bench_platform")
-    psql(env["DATABASE_URL"], "DROP DATABASE IF EXISTS eventplatform_bench_platform WITH (FORCE)")
-    psql(env["DATABASE_URL"], "CREATE DATABASE eventplatform_bench_platform")
+    database = fresh_database(env["DATABASE_URL"], "eventplatform_bench_platform")
     subprocess.run([binary, "topics", "--topic-prefix", prefix], env=env, check=True, capture_output=True)
     subprocess.run([binary, "topics", "--topic-prefix", prefix + "peer-"], env=env, check=True, capture_output=True)
 
@@ -357,16 +324,7 @@ def one_run(args, number, binary, env, processes, work):
 
 def wait_quiet(binary, prefix, env, seconds):
     """Until the collectors have stored everything Kafka holds, so each measurement starts from rest."""
-    deadline = time.monotonic() + seconds
-    while lag_total(binary, prefix, env) > 0:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the collectors did not catch up within {seconds} s")
-        time.sleep(1)
-
-
-def lag_total(binary, prefix, env):
-    out = subprocess.run([binary, "lag", "--topic-prefix", prefix], env=env, capture_output=True, text=True, check=True).stdout
-    return sum(int(line.split("total lag ")[1].split(",")[0]) for line in out.splitlines() if "total lag " in line)
+    wait_until(lambda: total_lag(binary, env, prefix) == 0, seconds, "the collectors catching up", interval=1)
 
 
 def librdkafka_baseline(binary, env, events):

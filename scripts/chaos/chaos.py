@@ -40,41 +40,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts" / "pylib"))
+from local_platform import (collector_processes, fresh_database, free_port, http_ok, logger, psql,  # noqa: E402
+                            stored_offsets, total_lag, wait_until, with_database)
 from sample_events import revenue_of, social_event  # noqa: E402
 
 LOCAL = ROOT / ".local"
 
 
-def log(message):
-    print(f"[chaos {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_ok(url):
-    try:
-        with urllib.request.urlopen(url, timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
-
-
-def wait_until(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return time.monotonic()
-        time.sleep(0.1)
-    raise RuntimeError(f"{what} did not happen within {seconds} s")
-
-
-def psql(url, sql):
-    return subprocess.run(["psql", url, "-v", "ON_ERROR_STOP=1", "-qtAc", sql],
-                          capture_output=True, text=True, check=True).stdout.strip()
+log = logger("chaos")
 
 
 # MARK: The platform
@@ -87,10 +60,8 @@ class Platform:
         self.prefix = f"chaos-{random.randrange(1 << 30):x}-"
         self.broker_port = free_port()
         self.ports = {name: free_port() for name in ("gateway", "reporter", "autoscaler")}
-        server = env["DATABASE_URL"]
-        self.admin_url = server
-        parts = urllib.parse.urlsplit(server)
-        self.database_url = urllib.parse.urlunsplit(parts._replace(path="/eventplatform_chaos"))
+        self.admin_url = env["DATABASE_URL"]
+        self.database_url = with_database(self.admin_url, "eventplatform_chaos")
         self.env = dict(env, KAFKA_BROKERS=f"127.0.0.1:{self.broker_port}", DATABASE_URL=self.database_url,
                         KAFKA_TOPIC_PREFIX=self.prefix, PUBLISHER_DELIVERY_TIMEOUT_MS=str(delivery_timeout_ms),
                         AUTOSCALER_SCRAPE_TARGETS_FILE=str(work / "collectors.json"))
@@ -103,8 +74,7 @@ class Platform:
         wait_until(lambda: self._port_open(self.broker_port), 30, "the broker listening")
 
     def prepare(self):
-        psql(self.admin_url, "DROP DATABASE IF EXISTS eventplatform_chaos WITH (FORCE)")
-        psql(self.admin_url, "CREATE DATABASE eventplatform_chaos")
+        fresh_database(self.admin_url, "eventplatform_chaos")
         self._run([self.binary, "migrate"])
         self._run([self.binary, "topics"])
 
@@ -129,27 +99,16 @@ class Platform:
 
     def collectors(self):
         """Pids of the running collector processes of this run."""
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                argv = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if b"collector" in argv and self.prefix.encode() in argv:
-                pids.append(int(entry.name))
-        return pids
+        return list(collector_processes(self.prefix))
 
     def stored_offsets(self):
         try:
-            return int(psql(self.database_url, "SELECT coalesce(sum(next_offset), 0) FROM collector_offsets") or 0)
+            return stored_offsets(self.database_url)
         except subprocess.CalledProcessError:
             return None
 
     def total_lag(self):
-        out = self._run([self.binary, "lag"]).stdout
-        return sum(int(line.split("total lag ")[1].split(",")[0]) for line in out.splitlines() if "total lag " in line)
+        return total_lag(self.binary, self.env)
 
     def stop_all(self):
         for name in ("gateway", "reporter", "autoscaler", "broker"):

@@ -14,26 +14,18 @@ import argparse
 import csv
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts" / "pylib"))
+from local_platform import collector_processes, fresh_database, free_port, http_ok, logger, total_lag, wait_until  # noqa: E402
 
 
-def log(message):
-    print(f"[soak {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+log = logger("soak")
 
 
 def process_sample(pid):
@@ -46,26 +38,6 @@ def process_sample(pid):
         return rss, files, threads
     except (OSError, StopIteration):
         return None
-
-
-def collectors(prefix):
-    """{pid: source} of the running collector processes of this run."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"collector" in argv and prefix.encode() in argv and b"--source" in argv:
-            found[int(entry.name)] = argv[argv.index(b"--source") + 1].decode()
-    return found
-
-
-def total_lag(binary, env):
-    out = subprocess.run([binary, "lag"], env=env, capture_output=True, text=True).stdout
-    return sum(int(line.split("total lag ")[1].split(",")[0]) for line in out.splitlines() if "total lag " in line)
 
 
 def rows_of(path):
@@ -90,24 +62,14 @@ def main():
     work = ROOT / ".local" / "soak" / time.strftime("%Y%m%d-%H%M%S")
     work.mkdir(parents=True, exist_ok=True)
     prefix = f"soak-{os.getpid()}-"
-    server = os.environ["DATABASE_URL"]
-    subprocess.run(["psql", server, "-qc", "DROP DATABASE IF EXISTS eventplatform_soak WITH (FORCE)"], check=True)
-    subprocess.run(["psql", server, "-qc", "CREATE DATABASE eventplatform_soak"], check=True)
-    parts = urllib.parse.urlsplit(server)
-    env = dict(os.environ, DATABASE_URL=urllib.parse.urlunsplit(parts._replace(path="/eventplatform_soak")),
+    env = dict(os.environ, DATABASE_URL=fresh_database(os.environ["DATABASE_URL"], "eventplatform_soak"),
                KAFKA_TOPIC_PREFIX=prefix)
     ports = {name: free_port() for name in ("gateway", "reporter", "autoscaler")}
     up = subprocess.Popen(
         [args.binary, "up", "--no-traffic", "--gateway-port", str(ports["gateway"]), "--reporter-port", str(ports["reporter"]),
          "--autoscaler-port", str(ports["autoscaler"]), "--collector-port-base", "0"],
         stdout=open(work / "up.log", "w"), stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{ports['gateway']}/health/ready", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.5)
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{ports['gateway']}/health/ready"), 90, "the gateway ready", interval=0.5)
     seconds = int(args.minutes * 60)
     load = subprocess.Popen(
         [args.binary, "publish", "--gateway-url", f"http://127.0.0.1:{ports['gateway']}", "--mode", "array", "--batch", "20",
@@ -125,7 +87,7 @@ def main():
             if sample:
                 row["up_rss_mib"], row["up_files"], row["up_threads"] = sample
             by_source = {}
-            for pid, source in collectors(prefix).items():
+            for pid, source in collector_processes(prefix).items():
                 sample = process_sample(pid)
                 if sample:
                     by_source.setdefault(source, []).append(sample)
