@@ -11,6 +11,10 @@ import Testing
 /// match the document, schema-valid requests refused, methods the document does not declare. It found a
 /// 500 (`/stats/retention?start_date=0001-01-01`), an accepted-by-the-document empty `from` refused, and
 /// 404 for undeclared methods; it must find nothing.
+///
+/// Seeded, so that every run of the suite sends the same requests and a failure can be replayed: a random
+/// run once failed CI on a case (`segment` whose value starts with an emoji modifier) three local runs had
+/// not generated. `SCHEMATHESIS_SEED` picks another seed (`random` for none) to explore further.
 @Suite struct OpenAPIConformanceTests {
     /// The schemathesis command of the project's virtual environment (`SCHEMATHESIS_BIN` overrides it).
     static func schemathesis() throws -> String {
@@ -39,9 +43,10 @@ import Testing
                 let log = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("schemathesis") + ".log").path
                 // At the lowest priority: its example generation takes a core for a while, and the suite's
                 // other tests share two cores with the broker, whose delivery timeouts are 5 s here.
+                let seed = ProcessInfo.processInfo.environment["SCHEMATHESIS_SEED"] ?? "1"
                 let status = try await ChildProcess.run(
-                    ["/usr/bin/nice", "-n", "19", command, "run", "--checks", "all", "--max-examples", "30",
-                     "http://127.0.0.1:\(port)/openapi.yaml"],
+                    ["/usr/bin/nice", "-n", "19", command, "run", "--checks", "all", "--max-examples", "30"]
+                        + (seed == "random" ? [] : ["--seed", seed]) + ["http://127.0.0.1:\(port)/openapi.yaml"],
                     logPath: log)
                 let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 #expect(status == 0, "schemathesis found problems (log \(log)):\n\(output.suffix(4_000))")
