@@ -31,6 +31,43 @@ public struct ReportRange: Sendable, Hashable {
     /// Whether the aggregates answer the whole range (no ragged edge).
     public var isWhole: Bool { head == nil && tail == nil }
 
+    /// `[from, to)`: the whole range, edges included.
+    public var bounds: Range<Date> {
+        let lower = head?.lowerBound ?? whole.lowerBound
+        let upper = tail?.upperBound ?? max(whole.upperBound, head?.upperBound ?? whole.upperBound)
+        return lower..<upper
+    }
+
+    /// The UTC day (`[start, start + 1 day)`) of the head and of the tail, nil for a missing edge.
+    var headDay: Range<Date>? { head.map { Self.day(of: $0.lowerBound) } }
+    var tailDay: Range<Date>? { tail.map { Self.day(of: $0.lowerBound) } }
+
+    /// Whether the distinct users of the edges are best found from their complement within their days:
+    /// when the range has whole days (a user seen on an edge must be looked up in the whole days' user
+    /// histories) and the edges are more than half of their days, the users seen on the edge days only
+    /// outside the range are fewer to look up than the users of the edges. Both ways are exact.
+    var edgeUsersFromComplement: Bool {
+        let days = Set([headDay, tailDay].compactMap { $0 }).count
+        guard !whole.isEmpty, days > 0 else { return false }
+        let edges = [head, tail].compactMap { $0 }.reduce(0) { $0 + $1.upperBound.timeIntervalSince($1.lowerBound) }
+        return edges > Double(days) * Self.daySeconds / 2
+    }
+
+    /// The first day of the days the range touches, `YYYY-MM-DD`: its first day, edge or not.
+    var firstTouchedDay: String { ReportParameters.dayText(bounds.lowerBound) }
+    /// The day after the last day the range touches (exclusive), `YYYY-MM-DD`.
+    var endTouchedDay: String {
+        let last = Self.day(of: bounds.upperBound)
+        return ReportParameters.dayText(last.lowerBound == bounds.upperBound ? last.lowerBound : last.upperBound)
+    }
+
+    private static let daySeconds = 86_400.0
+
+    private static func day(of date: Date) -> Range<Date> {
+        let start = Date(timeIntervalSince1970: (date.timeIntervalSince1970 / daySeconds).rounded(.down) * daySeconds)
+        return start..<start.addingTimeInterval(daySeconds)
+    }
+
     /// The first day of ``whole``, `YYYY-MM-DD` (day-bucketed ranges).
     var wholeFirstDay: String { ReportParameters.dayText(whole.lowerBound) }
     /// The day after ``whole`` (exclusive), `YYYY-MM-DD`; equal to ``wholeFirstDay`` when it is empty.

@@ -52,6 +52,28 @@ import Testing
         #expect(try !parse(.dau, [("from", "2025-03-12T06:00:00Z"), ("to", "2025-03-13")]).range.isWhole)
     }
 
+    /// The distinct-user reports read an edge's users from its complement within its day when the edges
+    /// are most of their days and there are whole days to look the users up in; the days touched bound
+    /// the counters that way.
+    @Test func edgesThatAreMostOfTheirDaysAreReadFromTheirComplement() throws {
+        let large = try parse(.demographics, [("from", "2025-03-12T03:00:00Z"), ("to", "2025-03-20T21:30:00Z")]).range
+        #expect(large.edgeUsersFromComplement)
+        #expect(large.bounds == instant("2025-03-12T03:00:00Z")..<instant("2025-03-20T21:30:00Z"))
+        #expect(large.headDay == instant("2025-03-12T00:00:00Z")..<instant("2025-03-13T00:00:00Z"))
+        #expect(large.tailDay == instant("2025-03-20T00:00:00Z")..<instant("2025-03-21T00:00:00Z"))
+        #expect((large.firstTouchedDay, large.endTouchedDay) == ("2025-03-12", "2025-03-21"))
+
+        let small = try parse(.demographics, [("from", "2025-03-12T13:20:00Z"), ("to", "2025-03-16T09:40:30Z")]).range
+        #expect(!small.edgeUsersFromComplement, "20 h of edges in two days")
+        let headOnly = try parse(.funnel, [("from", "2025-03-12T07:13:00Z"), ("to", "2025-03-20")]).range
+        #expect(headOnly.edgeUsersFromComplement && headOnly.tailDay == nil)
+        #expect((headOnly.firstTouchedDay, headOnly.endTouchedDay) == ("2025-03-12", "2025-03-21"))
+        // Without whole days nobody is looked up in a history: the edges' users are read directly.
+        let insideADay = try parse(.demographics, [("from", "2025-03-12T00:10:00Z"), ("to", "2025-03-12T23:50:00Z")]).range
+        #expect(!insideADay.edgeUsersFromComplement)
+        #expect(insideADay.bounds == instant("2025-03-12T00:10:00Z")..<instant("2025-03-12T23:50:00Z"))
+    }
+
     @Test func filtersAndGroupingAreRead() throws {
         let events = try parse(.events, [
             ("from", "2025-01-01"), ("to", "2025-01-02"), ("source", "tiktok"), ("funnelStage", "bottom"),

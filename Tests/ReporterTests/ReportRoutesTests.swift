@@ -44,13 +44,15 @@ import Testing
 
     /// Ranges that do not fall on the aggregates' hours or days: inside one hour, across midnight with
     /// offsets (`%2B` is a percent-encoded `+`), over day and week boundaries (Friday afternoon to Tuesday
-    /// morning around Monday 2025-12-15), and a ragged start with an inclusive bare date as end. The data
+    /// morning around Monday 2025-12-15), a ragged start with an inclusive bare date as end, and edges that
+    /// are most of their days (the distinct-user reports read those from the complement). The data
     /// set's repeat users are active on their edges and on the whole days between (checked below).
     static let raggedRanges: [(from: String, to: String, sqlFrom: String, sqlTo: String)] = [
         ("2025-12-10T10:05:17Z", "2025-12-10T10:47:03Z", "2025-12-10T10:05:17Z", "2025-12-10T10:47:03Z"),
         ("2025-12-09T22:30:00%2B02:00", "2025-12-10T01:15:09-05:00", "2025-12-09T20:30:00Z", "2025-12-10T06:15:09Z"),
         ("2025-12-12T13:20:00Z", "2025-12-16T09:40:30Z", "2025-12-12T13:20:00Z", "2025-12-16T09:40:30Z"),
         ("2025-12-03T07:13:00Z", "2025-12-20", "2025-12-03T07:13:00Z", "2025-12-21T00:00:00Z"),
+        ("2025-12-05T03:00:00Z", "2025-12-18T21:30:00Z", "2025-12-05T03:00:00Z", "2025-12-18T21:30:00Z"),
     ]
     /// The whole data set, a range on whole hours starting and ending inside it (date-times and an
     /// inclusive bare date), an empty range, one that ends before it starts (empty too: no OpenAPI
