@@ -1,4 +1,5 @@
 import EventModel
+import Foundation
 import Postgres
 
 /// The SQL the report queries share for the parts of a ``ReportRange``, its bounds as bind parameters.
@@ -7,28 +8,25 @@ extension PostgresQuery.StringInterpolation {
     /// NULL, which PostgreSQL's partition pruning turns into no partition at all, so a range on bucket
     /// boundaries reads no raw event and only the edges' daily partitions are read otherwise.
     mutating func appendInterpolation(edgesOf range: ReportRange) {
-        appendLiteral("(occurred_at >= ")
-        appendInterpolation(range.head?.lowerBound)
-        appendLiteral(" AND occurred_at < ")
-        appendInterpolation(range.head?.upperBound)
-        appendLiteral(" OR occurred_at >= ")
-        appendInterpolation(range.tail?.lowerBound)
-        appendLiteral(" AND occurred_at < ")
-        appendInterpolation(range.tail?.upperBound)
-        appendLiteral(")")
+        appendInterpolation(occurredIn: range.head, or: range.tail)
     }
 
     /// A condition on `occurred_at`: within the UTC day of the head or of the tail of `range` (the edges'
     /// daily partitions, whole).
     private mutating func appendInterpolation(edgeDaysOf range: ReportRange) {
+        appendInterpolation(occurredIn: range.headDay, or: range.tailDay)
+    }
+
+    /// `occurred_at` within `first` or `second`, each `[lower, upper)`; a nil one matches nothing.
+    private mutating func appendInterpolation(occurredIn first: Range<Date>?, or second: Range<Date>?) {
         appendLiteral("(occurred_at >= ")
-        appendInterpolation(range.headDay?.lowerBound)
+        appendInterpolation(first?.lowerBound)
         appendLiteral(" AND occurred_at < ")
-        appendInterpolation(range.headDay?.upperBound)
+        appendInterpolation(first?.upperBound)
         appendLiteral(" OR occurred_at >= ")
-        appendInterpolation(range.tailDay?.lowerBound)
+        appendInterpolation(second?.lowerBound)
         appendLiteral(" AND occurred_at < ")
-        appendInterpolation(range.tailDay?.upperBound)
+        appendInterpolation(second?.upperBound)
         appendLiteral(")")
     }
 
