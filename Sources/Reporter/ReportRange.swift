@@ -13,8 +13,12 @@ public struct ReportRange: Sendable, Hashable {
     /// The part after ``whole``, nil when the range ends on a bucket boundary.
     public var tail: Range<Date>?
 
+    /// `[from, to)`: the whole range, edges included.
+    public let bounds: Range<Date>
+
     /// Splits `[from, to)` at the boundaries of buckets of `seconds` (counted from 1970-01-01 UTC).
     init(from: Date, to: Date, bucketSeconds seconds: Int64) {
+        bounds = from..<to
         let step = Double(seconds)
         let firstBoundary = Date(timeIntervalSince1970: (from.timeIntervalSince1970 / step).rounded(.up) * step)
         let lastBoundary = Date(timeIntervalSince1970: (to.timeIntervalSince1970 / step).rounded(.down) * step)
@@ -30,13 +34,6 @@ public struct ReportRange: Sendable, Hashable {
 
     /// Whether the aggregates answer the whole range (no ragged edge).
     public var isWhole: Bool { head == nil && tail == nil }
-
-    /// `[from, to)`: the whole range, edges included.
-    public var bounds: Range<Date> {
-        let lower = head?.lowerBound ?? whole.lowerBound
-        let upper = tail?.upperBound ?? max(whole.upperBound, head?.upperBound ?? whole.upperBound)
-        return lower..<upper
-    }
 
     /// The UTC day (`[start, start + 1 day)`) of the head and of the tail, nil for a missing edge.
     var headDay: Range<Date>? { head.map { Self.day(of: $0.lowerBound) } }
