@@ -3,9 +3,9 @@ import PackageDescription
 
 // Dependency direction (see README "Architecture"):
 //   CRDKafka <- Kafka <- EventPublisher        CLibPQ <- Postgres
-//   EventModel imports nothing of ours.
-//   Gateway, Collector, Reporter, Importer, Autoscaler may import EventModel, Kafka, EventPublisher, Postgres,
-//   ServiceSupport, never each other; only `eventplatform` imports the services.
+//   EventModel imports nothing of ours; UserActivity (the users' stored active days) imports EventModel.
+//   Gateway, Collector, Reporter, Importer, Autoscaler may import EventModel, UserActivity, Kafka, EventPublisher,
+//   Postgres, ServiceSupport, never each other; only `eventplatform` imports the services.
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -79,6 +79,9 @@ let package = Package(
         // The events of the contract; Foundation only.
         .target(name: "EventModel", swiftSettings: strictSwift),
 
+        // Each user's active days per dimension value, as the collector stores them and the reporter reads them.
+        .target(name: "UserActivity", dependencies: ["EventModel"], swiftSettings: strictSwift),
+
         // Settings from the environment, shared by the publisher library and the services (no HTTP).
         .target(
             name: "ServiceSupport",
@@ -116,7 +119,7 @@ let package = Package(
         .target(
             name: "Collector",
             dependencies: [
-                "EventModel", "Kafka", "Postgres", "ServiceSupport", "HTTPService",
+                "EventModel", "UserActivity", "Kafka", "Postgres", "ServiceSupport", "HTTPService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -126,7 +129,7 @@ let package = Package(
         .target(
             name: "Reporter",
             dependencies: [
-                "EventModel", "Postgres", "ServiceSupport", "HTTPService",
+                "EventModel", "UserActivity", "Postgres", "ServiceSupport", "HTTPService",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -227,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "CollectorTests",
             dependencies: [
-                "Collector", "TestInfrastructure", "EventModel", "Kafka", "Postgres", "LoadGenerator", "ServiceSupport",
+                "Collector", "UserActivity", "TestInfrastructure", "EventModel", "Kafka", "Postgres", "LoadGenerator", "ServiceSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -238,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "ReporterTests",
             dependencies: [
-                "Reporter", "TestInfrastructure", "Collector", "Postgres", "EventModel", "Kafka", "LoadGenerator",
+                "Reporter", "UserActivity", "TestInfrastructure", "Collector", "Postgres", "EventModel", "Kafka", "LoadGenerator",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

@@ -123,3 +123,29 @@ enum PostgresBytea {
         }
     }
 }
+
+/// A `text[]` bind parameter: each element quoted, so any text (commas, quotes, braces, backslashes, the
+/// word NULL) arrives as itself. Bind it as `\(PostgresTextArray(ids))::text[]`.
+public struct PostgresTextArray: PostgresBindable, Hashable {
+    public var elements: [String]
+
+    public init(_ elements: [String]) {
+        self.elements = elements
+    }
+
+    public var postgresText: String? {
+        var text = "{"
+        text.reserveCapacity(elements.reduce(2) { $0 + $1.utf8.count + 3 })
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text.append(",") }
+            text.append("\"")
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { text.append("\\") }
+                text.unicodeScalars.append(character)
+            }
+            text.append("\"")
+        }
+        text.append("}")
+        return text
+    }
+}

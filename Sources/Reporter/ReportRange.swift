@@ -65,6 +65,11 @@ public struct ReportRange: Sendable, Hashable {
         return start..<start.addingTimeInterval(daySeconds)
     }
 
+    /// The days of ``whole`` as days since 1970-01-01 (day-bucketed ranges).
+    var wholeDays: Range<Int64> {
+        Int64((whole.lowerBound.timeIntervalSince1970 / Self.daySeconds).rounded(.down))..<Int64((whole.upperBound.timeIntervalSince1970 / Self.daySeconds).rounded(.down))
+    }
+
     /// The first day of ``whole``, `YYYY-MM-DD` (day-bucketed ranges).
     var wholeFirstDay: String { ReportParameters.dayText(whole.lowerBound) }
     /// The day after ``whole`` (exclusive), `YYYY-MM-DD`; equal to ``wholeFirstDay`` when it is empty.

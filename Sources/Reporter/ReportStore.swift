@@ -1,4 +1,5 @@
 import EventModel
+import UserActivity
 public import Foundation
 public import Postgres
 
@@ -125,16 +126,12 @@ public struct ReportStore: Sendable {
         // Every social event has a stage, app events none: the funnel's users are the social sources'.
         let sources: [EventSource] = [.facebook, .tiktok].filter { parameters.source == nil || parameters.source == $0 }
         let range = parameters.range
-        let row = try await client.query("""
-            WITH users AS (
-                SELECT coalesce(sum(users) FILTER (WHERE value = 'top'), 0) AS top_users,
-                       coalesce(sum(users) FILTER (WHERE value = 'bottom'), 0) AS bottom_users,
-                       coalesce(sum(users) FILTER (WHERE dimension = 'users'), 0) AS social_users
-                FROM (\(activeUsersIn: range, dimensions: ["stage", "users"], sources: sources)) AS active
-            ), counts AS (
-                -- Users with both stages: top + bottom - users with either (the social sources' users).
-                SELECT top_users, bottom_users, top_users + bottom_users - social_users AS converted FROM users
-            ), stage_events AS (
+        return try await withSnapshot { connection in
+            let users = try await activeUsers(in: range, dimensions: [.stage, .users], sources: sources, on: connection)
+            func total(_ dimension: UserDimension) -> Int {
+                users.reduce(0) { $0 + ($1.key.dimension == dimension ? $1.value : 0) }
+            }
+            let row = try await connection.query("""
                 SELECT coalesce(sum(events) FILTER (WHERE funnel_stage = 'top'), 0)::bigint AS top_events,
                        coalesce(sum(events) FILTER (WHERE funnel_stage = 'bottom'), 0)::bigint AS bottom_events
                 FROM (
@@ -144,18 +141,17 @@ public struct ReportStore: Sendable {
                     SELECT source, funnel_stage, 1 FROM events WHERE \(edgesOf: range)
                 ) counted
                 WHERE \(source)::text IS NULL OR source = \(source)
-            )
-            SELECT top_users, bottom_users, top_events, bottom_events,
-                   CASE WHEN top_users = 0 THEN '0.0' ELSE round(100.0 * converted / top_users, 1)::text END AS conversion
-            FROM counts, stage_events
-            """)[0]
-        return Funnel(
-            topUsers: try row.decode(Int.self, column: "top_users"),
-            bottomUsers: try row.decode(Int.self, column: "bottom_users"),
-            topEvents: try row.decode(Int.self, column: "top_events"),
-            bottomEvents: try row.decode(Int.self, column: "bottom_events"),
-            conversionRate: try row.decode(String.self, column: "conversion")
-        )
+                """)[0]
+            let topUsers = total(UserDimension(name: "stage", value: FunnelStage.top.rawValue))
+            let bottomUsers = total(UserDimension(name: "stage", value: FunnelStage.bottom.rawValue))
+            return Funnel(
+                topUsers: topUsers,
+                bottomUsers: bottomUsers,
+                topEvents: try row.decode(Int.self, column: "top_events"),
+                bottomEvents: try row.decode(Int.self, column: "bottom_events"),
+                // Users with both stages: top + bottom - users with either (the social sources' users).
+                convertedUsers: topUsers + bottomUsers - total(.user))
+        }
     }
 
     /// `/reports/demographics`: distinct users active in the range per source and per value of each
@@ -163,18 +159,91 @@ public struct ReportStore: Sendable {
     /// country; app: country, device).
     public func demographics(_ parameters: ReportParameters) async throws -> [DemographicCount] {
         let sources: [EventSource] = EventSource.allCases.filter { parameters.source == nil || parameters.source == $0 }
-        let rows = try await client.query("""
-            SELECT source, dimension, nullif(value, '') AS key, users::bigint AS users
-            FROM (\(activeUsersIn: parameters.range, dimensions: ["users", "age", "gender", "country", "city", "followers", "device"],
-                                   sources: sources)) AS active
-            WHERE users > 0
-            """)
-        return try rows.map {
-            DemographicCount(
-                source: try $0.decode(String.self, column: "source"),
-                dimension: try $0.decode(String.self, column: "dimension"),
-                key: try $0.decode(String?.self, column: "key"),
-                users: try $0.decode(Int.self, column: "users"))
+        let users = try await withSnapshot { connection in
+            try await activeUsers(in: parameters.range, dimensions: [.users, .age, .gender, .country, .city, .followers, .device],
+                                  sources: sources, on: connection)
+        }
+        return users.compactMap { key, users in
+            guard users > 0 else { return nil }
+            return DemographicCount(
+                source: key.source, dimension: key.dimension.name,
+                key: key.dimension.value.isEmpty ? nil : key.dimension.value, users: users)
+        }
+    }
+
+    /// The distinct users active in day-bucketed `range` per source and value of each of `dimensions`, for
+    /// `sources` (README, Reports).
+    ///
+    /// The users of whole days are read from the counters (each user counts on their first day in them).
+    /// The ragged edges are read from the raw events of their days, and ``EdgeUsers`` decides which of
+    /// their users change the counters' sum, looking up the stored histories of those users only, by key,
+    /// and only when the range has whole days. Histories are read in Swift (``UserHistory``), where reading
+    /// one costs microseconds; SQL's JSON functions took ~100 µs each.
+    private func activeUsers(
+        in range: ReportRange, dimensions: [CountedDimension], sources: [EventSource], on connection: PostgresConnection
+    ) async throws -> [EdgeUsers.CountKey: Int] {
+        let dimensionList = PostgresTextArray(dimensions.map(\.rawValue))
+        let sourceList = PostgresTextArray(sources.map(\.rawValue))
+        let mode: EdgeUsers.Mode = range.edgeUsersFromComplement ? .takenAway : .added
+        let (firstDay, endDay) = mode == .takenAway ? (range.firstTouchedDay, range.endTouchedDay) : (range.wholeFirstDay, range.wholeEndDay)
+        var users: [EdgeUsers.CountKey: Int] = [:]
+        for row in try await connection.query("""
+            SELECT source, dimension, value, sum(users)::bigint AS users FROM user_value_counts
+            WHERE dimension = ANY(\(dimensionList)::text[]) AND source = ANY(\(sourceList)::text[])
+              AND day >= \(firstDay)::date AND day < \(endDay)::date AND previous_day < \(firstDay)::date
+            GROUP BY 1, 2, 3
+            """) {
+            let key = EdgeUsers.CountKey(
+                source: try row.decode(String.self, column: 0),
+                dimension: UserDimension(name: try row.decode(String.self, column: 1), value: try row.decode(String.self, column: 2)))
+            users[key] = try row.decode(Int.self, column: 3)
+        }
+        guard !range.isWhole else { return users }
+
+        let columns = dimensions.compactMap { dimension in dimension.eventColumn.map { (name: dimension.rawValue, sql: $0) } }
+        let countsUsers = dimensions.contains(.users)
+        var edges = EdgeUsers(mode: mode)
+        for row in try await connection.query("""
+            SELECT source, user_id, occurred_at >= \(range.bounds.lowerBound) AND occurred_at < \(range.bounds.upperBound) AS inside
+                   \(unescaped: columns.map { ", " + $0.sql }.joined())
+            FROM events WHERE \(edgesOf: range, wholeDays: mode == .takenAway) AND source = ANY(\(sourceList)::text[])
+            """) {
+            // Texts, not generic decodes: this loop reads every event of the edges.
+            var values: [UserDimension] = countsUsers ? [.user] : []
+            for (index, column) in columns.enumerated() {
+                if let value = try row.text(column: 3 + index) {
+                    values.append(UserDimension(name: column.name, value: value))
+                }
+            }
+            edges.add(source: try row.text(column: 0) ?? "", user: try row.text(column: 1) ?? "",
+                      inside: try row.text(column: 2) == "t", dimensions: values)
+        }
+
+        let candidates = edges.candidates
+        var histories: [EdgeUsers.User: [UInt8]] = [:]
+        if !range.whole.isEmpty, !candidates.isEmpty {
+            let keys = Array(candidates.keys)
+            for row in try await connection.query("""
+                SELECT source, user_id, history FROM user_histories
+                WHERE (source, user_id) IN (SELECT * FROM unnest(\(PostgresTextArray(keys.map(\.source)))::text[],
+                                                                 \(PostgresTextArray(keys.map(\.id.string)))::text[]))
+                """) {
+                let user = EdgeUsers.User(source: try row.text(column: 0) ?? "", id: BytewiseString(try row.text(column: 1) ?? ""))
+                histories[user] = Array((try row.text(column: 2) ?? "").utf8)
+            }
+        }
+        for (key, change) in try edges.corrections(of: candidates, histories: histories, wholeDays: range.wholeDays) {
+            users[key, default: 0] += change
+        }
+        return users
+    }
+
+    /// Runs `body` in a read-only transaction that sees one snapshot, so that a report made of several
+    /// statements is as consistent as one statement.
+    private func withSnapshot<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await client.withTransaction { connection in
+            try await connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            return try await body(connection)
         }
     }
 
@@ -287,8 +356,19 @@ public struct Funnel: Sendable, Hashable {
     public var bottomUsers: Int
     public var topEvents: Int
     public var bottomEvents: Int
-    /// Percent with one decimal, as PostgreSQL rounds it (half away from zero).
+    /// Percent with one decimal, rounded half up.
     public var conversionRate: String
+
+    /// A funnel whose `convertedUsers` of its `topUsers` reached the bottom stage too.
+    init(topUsers: Int, bottomUsers: Int, topEvents: Int, bottomEvents: Int, convertedUsers: Int) {
+        self.topUsers = topUsers
+        self.bottomUsers = bottomUsers
+        self.topEvents = topEvents
+        self.bottomEvents = bottomEvents
+        // In integers, so that it is exact: tenths of a percent, rounded half up.
+        let tenths = topUsers == 0 ? 0 : (2_000 * convertedUsers + topUsers) / (2 * topUsers)
+        conversionRate = "\(tenths / 10).\(tenths % 10)"
+    }
 }
 
 /// A report query answered without its ROLLUP total row: a bug in the query, not bad input.

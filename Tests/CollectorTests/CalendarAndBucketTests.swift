@@ -1,5 +1,6 @@
 @testable import Collector
 import EventModel
+import UserActivity
 import Postgres
 import Testing
 

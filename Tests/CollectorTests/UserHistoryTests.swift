@@ -1,5 +1,6 @@
 @testable import Collector
 import EventModel
+import UserActivity
 import Testing
 
 @Suite struct UserHistoryTests {
@@ -109,6 +110,29 @@ import Testing
         var changes = UserCounterChanges()
         #expect(history.record([(.user, 20_001)], source: "app", into: &changes))
         #expect(history.json == #"[["country","UA",[19000,1]],["users","",[20000,2,20003,1]]]"#)
+    }
+
+    @Test func aValueWasActiveInARangeWhenOneOfItsDaysFallsInIt() throws {
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            var history = UserHistory()
+            for _ in 0..<Int.random(in: 0...8, using: &random) {
+                _ = history.insert(Int64.random(in: 100..<140, using: &random), for: country)
+            }
+            let read = try UserHistory(json: Array(history.json.utf8), reading: [country])
+            let days = history.days[country] ?? []
+            for from in Int64(95)..<145 {
+                for to in [from, from + 1, from + 3, from + 50] {
+                    #expect(read.wasActive(country, onAnyDayIn: from..<to) == days.contains { $0 >= from && $0 < to }, "\(days) in [\(from), \(to))")
+                }
+            }
+            #expect(!read.wasActive(.user, onAnyDayIn: 0..<1_000), "a value never recorded")
+        }
+        // A dimension left unread is never active: the reader asked only for what it checks.
+        var both = UserHistory()
+        _ = both.insert(120, for: .user)
+        #expect(try !UserHistory(json: Array(both.json.utf8), reading: [country]).wasActive(.user, onAnyDayIn: 0..<1_000))
+        #expect(try UserHistory(json: Array(both.json.utf8), reading: [.user]).wasActive(.user, onAnyDayIn: 120..<121))
     }
 
     @Test func anEventCountsItsUserUnderEveryFieldItCarries() {

@@ -110,6 +110,18 @@ import Testing
         await connection.close()
     }
 
+    @Test func textArraysArriveElementByElement() async throws {
+        let connection = try await TestDatabase.connect()
+        let elements = Self.trickyStrings + ["NULL", "null", "{a,b}", "\"", ""]
+        let rows = try await connection.query("""
+            SELECT element FROM unnest(\(PostgresTextArray(elements))::text[]) WITH ORDINALITY AS e(element, n) ORDER BY n
+            """)
+        #expect(try rows.map { try $0.decode(String.self, column: "element") } == elements)
+        let empty = try await connection.query("SELECT cardinality(\(PostgresTextArray([]))::text[]) AS n")
+        #expect(try empty[0].decode(Int.self, column: "n") == 0)
+        await connection.close()
+    }
+
     @Test func decodingErrorsNameTheColumn() async throws {
         let connection = try await TestDatabase.connect()
         let row = try #require(try await connection.query("SELECT 'abc' AS word, NULL::int AS nothing").first)

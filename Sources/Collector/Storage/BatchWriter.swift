@@ -1,5 +1,6 @@
 public import Kafka
 import EventModel
+import UserActivity
 public import Postgres
 
 /// Stores batches of consumed events and the consumer group's progress, all or nothing.

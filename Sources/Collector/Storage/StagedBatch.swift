@@ -1,4 +1,5 @@
 internal import EventModel
+internal import UserActivity
 internal import Postgres
 
 /// A batch's events as COPY rows for the staging table, each (source, event id) once, and the days and

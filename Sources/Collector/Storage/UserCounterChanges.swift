@@ -1,4 +1,5 @@
 internal import EventModel
+internal import UserActivity
 internal import Postgres
 
 /// What a batch changes in the distinct-user counters (`user_value_counts`, `cohort_activity`), summed

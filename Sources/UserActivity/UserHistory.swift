@@ -1,7 +1,8 @@
 internal import EventModel
 
 /// The days on which one user had events with each of their dimension values: the state from which the
-/// collector derives exact changes of the distinct-user counters when a batch brings new days.
+/// collector derives exact changes of the distinct-user counters when a batch brings new days, and from
+/// which the reporter tells whether those counters already count a user it found on a range's ragged edge.
 ///
 /// Stored in `user_histories.history` as JSON, `[[dimension, value, [start, days, start, days, …]], …]`:
 /// the runs of consecutive active days, each as its first day (days since 1970-01-01) and its length, so a
@@ -12,19 +13,19 @@ internal import EventModel
 /// Histories stored before runs (by earlier collectors and schema version 5's conversion) hold
 /// `[dimension, value, first day, "1101…"]`, a character per day from the first; they are still read, and
 /// written back as runs once a batch touches them.
-struct UserHistory {
+public struct UserHistory: Sendable {
     /// The active days, ascending, of each dimension read or recorded.
-    private(set) var days: [UserDimension: [Int64]] = [:]
+    public private(set) var days: [UserDimension: [Int64]] = [:]
     /// Stored entries of dimensions left unread, kept as JSON text and written back as they are.
     private var unread: [ArraySlice<UInt8>] = []
 
-    init() {}
+    public init() {}
 
     /// The history stored as `json`, reading the days of `dimensions` only (all when nil): a batch
     /// touches a few of a user's dimensions, and the rest is written back untouched.
     ///
     /// - Throws: ``UserHistoryError`` when the text is not a history this type wrote.
-    init(json: [UInt8], reading dimensions: Set<UserDimension>? = nil) throws(UserHistoryError) {
+    public init(json: [UInt8], reading dimensions: Set<UserDimension>? = nil) throws(UserHistoryError) {
         let document: JSONDocument
         do {
             document = try JSONDocument.parse(json)
@@ -70,7 +71,7 @@ struct UserHistory {
     }
 
     /// The history as stored: unread entries as they were, then the days of the others.
-    var json: String {
+    public var json: String {
         var writer = JSONWriter(capacity: 64 * (days.count + unread.count) + 2)
         writer.appendRaw("[")
         for entry in unread {
@@ -99,67 +100,39 @@ struct UserHistory {
         return String(decoding: writer.bytes, as: UTF8.self)
     }
 
-    /// Adds the user's `activity` (dimension and day pairs) and records what it changes in the counters of
-    /// `source`; returns whether any day was new.
-    ///
-    /// A new day counts the user on it after their previous day with that dimension; when it falls before
-    /// a day already recorded, that later day now follows the new one instead. A new first day of
-    /// ``UserDimension/user`` in an earlier week moves the user, with all their weeks, to that cohort.
-    mutating func record(_ activity: [(UserDimension, Int64)], source: String, into changes: inout UserCounterChanges) -> Bool {
-        let weeksBefore = activeWeeks
-        var changed = false
-        for (dimension, day) in activity {
-            changed = insert(day, for: dimension, source: source, into: &changes) || changed
-        }
-        let weeksAfter = activeWeeks
-        if weeksAfter != weeksBefore, let cohort = weeksAfter.first {
-            if let cohortBefore = weeksBefore.first, cohortBefore == cohort {
-                for week in weeksAfter where !weeksBefore.contains(week) {
-                    changes.add(1, cohortWeek: cohort, week: week)
-                }
-            } else {
-                if let cohortBefore = weeksBefore.first {
-                    for week in weeksBefore { changes.add(-1, cohortWeek: cohortBefore, week: week) }
-                }
-                for week in weeksAfter { changes.add(1, cohortWeek: cohort, week: week) }
-            }
-        }
-        return changed
-    }
-
-    /// The ISO weeks (their Mondays) with any activity, ascending; the first is the user's cohort.
-    private var activeWeeks: [Int64] {
-        var weeks: [Int64] = []
-        for day in days[.user] ?? [] {
-            let week = UTCCalendar.weekStart(ofDay: day)
-            if weeks.last != week { weeks.append(week) }
-        }
-        return weeks
-    }
-
-    private mutating func insert(_ day: Int64, for dimension: UserDimension, source: String, into changes: inout UserCounterChanges) -> Bool {
+    /// Records that the user was active with `dimension` on `day`; nil when that day was already recorded,
+    /// otherwise the recorded days next to it: the last before it and the first after it (each nil when none).
+    public mutating func insert(_ day: Int64, for dimension: UserDimension) -> (previous: Int64?, next: Int64?)? {
         var active = days[dimension] ?? []
-        var low = 0, high = active.count
+        let index = Self.firstIndex(notBefore: day, in: active)
+        if index < active.count, active[index] == day { return nil }
+        let neighbours = (previous: index > 0 ? active[index - 1] : nil, next: index < active.count ? active[index] : nil)
+        active.insert(day, at: index)
+        days[dimension] = active
+        return neighbours
+    }
+
+    /// Whether the user was active with `dimension` on a day of `range` (days since 1970-01-01), as the
+    /// history read it (a dimension left unread is never active).
+    public func wasActive(_ dimension: UserDimension, onAnyDayIn range: Range<Int64>) -> Bool {
+        guard let active = days[dimension] else { return false }
+        let index = Self.firstIndex(notBefore: range.lowerBound, in: active)
+        return index < active.count && active[index] < range.upperBound
+    }
+
+    /// The index of the first of the ascending `days` that is `day` or later (`days.count` when none is).
+    private static func firstIndex(notBefore day: Int64, in days: [Int64]) -> Int {
+        var low = 0, high = days.count
         while low < high {
             let middle = (low + high) / 2
-            if active[middle] < day { low = middle + 1 } else { high = middle }
+            if days[middle] < day { low = middle + 1 } else { high = middle }
         }
-        if low < active.count, active[low] == day { return false }
-        let previous = low > 0 ? active[low - 1] : nil
-        changes.add(1, .init(dimension: dimension, source: source, day: day, previousDay: previous))
-        if low < active.count {
-            let next = active[low]
-            changes.add(-1, .init(dimension: dimension, source: source, day: next, previousDay: previous))
-            changes.add(1, .init(dimension: dimension, source: source, day: next, previousDay: day))
-        }
-        active.insert(day, at: low)
-        days[dimension] = active
-        return true
+        return low
     }
 }
 
 /// A stored user history that cannot be read: a bug or a hand-edited row, never bad input.
-struct UserHistoryError: Error, CustomStringConvertible {
-    var reason: String
-    var description: String { "unreadable user history: \(reason)" }
+public struct UserHistoryError: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { "unreadable user history: \(reason)" }
 }

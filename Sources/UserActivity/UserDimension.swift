@@ -1,28 +1,35 @@
-internal import EventModel
+public import EventModel
 
 /// A value an event counts its user under in the distinct-user counters: the user themselves (`users`,
 /// value ''), or one value of a segment or demographic field the event carries (`event_type`, `stage`,
 /// `country`, `device`, `city`, `age` bucket, `gender`, `followers` bucket). A field the event lacks
 /// gives no dimension (contract section 5: such an event is outside every value of that segment).
 /// Values are compared byte for byte, as the counters' keys in PostgreSQL are (``BytewiseString``).
-struct UserDimension: Hashable, Sendable {
-    var name: String
-    var value: String
+public struct UserDimension: Hashable, Sendable {
+    /// `users`, or the field: `event_type`, `stage`, `country`, `device`, `city`, `age`, `gender`, `followers`.
+    public var name: String
+    /// The field's value (its bucket for `age` and `followers`); '' for `users`.
+    public var value: String
 
-    static func == (lhs: Self, rhs: Self) -> Bool {
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.name == rhs.name && BytewiseString(lhs.value) == BytewiseString(rhs.value)
     }
 
-    func hash(into hasher: inout Hasher) {
+    public func hash(into hasher: inout Hasher) {
         hasher.combine(name)
         hasher.combine(BytewiseString(value))
     }
 
     /// The user whatever their events carry.
-    static let user = UserDimension(name: "users", value: "")
+    public static let user = UserDimension(name: "users", value: "")
 
     /// Every dimension `event` counts its user under, ``user`` first.
-    static func all(of event: EventRecord) -> [UserDimension] {
+    public static func all(of event: EventRecord) -> [UserDimension] {
         var dimensions = [user, UserDimension(name: "event_type", value: event.eventType)]
         func add(_ name: String, _ value: String?) {
             if let value { dimensions.append(UserDimension(name: name, value: value)) }
