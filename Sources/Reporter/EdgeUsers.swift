@@ -77,13 +77,13 @@ struct EdgeUsers {
     }
 
     /// The change of each count: +1 (``Mode/added``) or -1 (``Mode/takenAway``) per value of `candidates`
-    /// (``candidates``) whose user was not active with it on a day of `wholeDays` (days since 1970-01-01) by
-    /// their stored history. A user without a history (none is needed when there are no whole days) has no
-    /// whole day.
+    /// (``candidates``, all or a part) whose user was not active with it on a day of `wholeDays` (days since
+    /// 1970-01-01) by their stored history. A user without a history (none is needed when there are no whole
+    /// days) has no whole day.
     ///
     /// - Throws: ``UserHistoryError`` for a stored history that cannot be read.
     func corrections(
-        of candidates: [User: [UserDimension]], histories: [User: [UInt8]], wholeDays: Range<Int64>
+        of candidates: some Sequence<(key: User, value: [UserDimension])>, histories: [User: [UInt8]], wholeDays: Range<Int64>
     ) throws(UserHistoryError) -> [CountKey: Int] {
         let sign = mode == .added ? 1 : -1
         var changes: [CountKey: Int] = [:]

@@ -203,12 +203,17 @@ public struct ReportStore: Sendable {
         let columns = dimensions.compactMap { dimension in dimension.eventColumn.map { (name: dimension.rawValue, sql: $0) } }
         let countsUsers = dimensions.contains(.users)
         var edges = EdgeUsers(mode: mode)
-        for row in try await connection.query("""
+        // The loops below read every event of the edges and the users' histories, up to a second of CPU at
+        // millions of events: they yield now and then, so that the cooperative pool's few threads keep
+        // serving the other requests (and a cancelled request stops).
+        let yieldEvery = 16_384
+        for (index, row) in try await connection.query("""
             SELECT source, user_id, occurred_at >= \(range.bounds.lowerBound) AND occurred_at < \(range.bounds.upperBound) AS inside
                    \(unescaped: columns.map { ", " + $0.sql }.joined())
             FROM events WHERE \(edgesOf: range, wholeDays: mode == .takenAway) AND source = ANY(\(sourceList)::text[])
-            """) {
-            // Texts, not generic decodes: this loop reads every event of the edges.
+            """).enumerated() {
+            if index % yieldEvery == yieldEvery - 1 { await Task.yield(); try Task.checkCancellation() }
+            // Texts, not generic decodes, in this loop.
             var values: [UserDimension] = countsUsers ? [.user] : []
             for (index, column) in columns.enumerated() {
                 if let value = try row.text(column: 3 + index) {
@@ -232,8 +237,14 @@ public struct ReportStore: Sendable {
                 histories[user] = Array((try row.text(column: 2) ?? "").utf8)
             }
         }
-        for (key, change) in try edges.corrections(of: candidates, histories: histories, wholeDays: range.wholeDays) {
-            users[key, default: 0] += change
+        let pending = Array(candidates)
+        for start in stride(from: 0, to: pending.count, by: yieldEvery / 4) {
+            await Task.yield()
+            try Task.checkCancellation()
+            let part = pending[start..<min(start + yieldEvery / 4, pending.count)]
+            for (key, change) in try edges.corrections(of: part, histories: histories, wholeDays: range.wholeDays) {
+                users[key, default: 0] += change
+            }
         }
         return users
     }
