@@ -84,21 +84,26 @@ public struct ReportStore: Sendable {
         case let field?: (field.rawValue, parameters.segment?.value ?? "", nil)
         }
         let range = parameters.range
-        let rows = try await client.query("""
-            SELECT day::text AS date, sum(users)::bigint AS users
-            FROM user_value_counts
-            WHERE dimension = \(dimension) AND value = \(value) AND (\(source)::text IS NULL OR source = \(source))
-              AND day >= \(range.wholeFirstDay)::date AND day < \(range.wholeEndDay)::date
-            GROUP BY day HAVING sum(users) > 0
-            UNION ALL
-            -- DISTINCT rows, then a count: hashed, about three times faster than count(DISTINCT (source, user_id)).
-            SELECT day, count(*) FROM (
-                SELECT DISTINCT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, source, user_id FROM events
-                WHERE \(edgesOf: range) AND \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
-            ) AS edge_users
-            GROUP BY day
-            ORDER BY 1
-            """)
+        let rows = try await withSnapshot { connection in
+            try await connection.query("""
+                SELECT day::text AS date, sum(users)::bigint AS users
+                FROM user_value_counts
+                WHERE dimension = \(dimension) AND value = \(value) AND (\(source)::text IS NULL OR source = \(source))
+                  AND day >= \(range.wholeFirstDay)::date AND day < \(range.wholeEndDay)::date
+                GROUP BY day HAVING sum(users) > 0
+                UNION ALL
+                -- Each edge lies in one day. DISTINCT rows, then a count: hashed, about three times faster than
+                -- count(DISTINCT (source, user_id)).
+                SELECT CASE WHEN in_tail THEN \(range.tailDay.map { ReportParameters.dayText($0.lowerBound) })::text
+                            ELSE \(range.headDay.map { ReportParameters.dayText($0.lowerBound) })::text END, count(*)
+                FROM (
+                    SELECT DISTINCT occurred_at >= \(range.tail?.lowerBound) AS in_tail, source, user_id FROM events
+                    WHERE \(edgesOf: range) AND \(unescaped: Self.segmentColumn(parameters.segment)) IS NOT DISTINCT FROM \(parameters.segment?.value)
+                ) AS edge_users
+                GROUP BY in_tail
+                ORDER BY 1
+                """)
+        }
         return try rows.map { ReportGroup(key: try $0.decode(String.self, column: "date"), value: try $0.decode(Int.self, column: "users")) }
     }
 
@@ -249,14 +254,21 @@ public struct ReportStore: Sendable {
         return users
     }
 
-    /// Runs `body` in a read-only transaction that sees one snapshot, so that a report made of several
-    /// statements is as consistent as one statement.
+    /// Runs a distinct-user report's statements in a read-only transaction that sees one snapshot, so that a
+    /// report made of several statements is as consistent as one statement, with `work_mem` raised to
+    /// ``distinctUserWorkMemory`` for it.
     private func withSnapshot<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         try await client.withTransaction { connection in
             try await connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try await connection.execute("SELECT set_config('work_mem', \(Self.distinctUserWorkMemory), true)")
             return try await body(connection)
         }
     }
+
+    /// `work_mem` of the distinct-user reports: the users of a day's edge hashed in memory rather than
+    /// spilled to disk (PostgreSQL's default of 4 MB; DAU over large edges at 10M events took 2.6 s with it
+    /// and 0.8 s with 64 MB). The reporter lets only `distinctUserQueries` of them run at once.
+    private static let distinctUserWorkMemory = "64MB"
 
     /// The time up to which every collector group has stored what Kafka held: the earliest completeness
     /// mark of all partitions in `collector_offsets` (the collectors' `CompletenessMarks`); nil while any
