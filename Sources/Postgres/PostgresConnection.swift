@@ -140,6 +140,33 @@ public final class PostgresConnection: @unchecked Sendable {
         return result
     }
 
+    /// Runs the `SELECT` `query` through a cursor and hands its rows to `body` `batchSize` at a time, so that
+    /// a result of millions of rows costs the memory of one batch, not of the whole result. Call it inside
+    /// ``withTransaction(isolation:_:)`` (a cursor lives in a transaction); when `body` throws, the error
+    /// ends the transaction and the cursor with it.
+    ///
+    /// - Throws: ``PostgresError``, as ``query(_:)``; whatever `body` throws.
+    public func forEachBatch(
+        of query: PostgresQuery, rows batchSize: Int,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresRows) async throws -> Void
+    ) async throws {
+        let cursor = "batched_rows_\(Self.cursorNumbers.add(1, ordering: .relaxed).newValue)"
+        var declare = query
+        declare.sql = "DECLARE \(cursor) NO SCROLL CURSOR FOR " + query.sql
+        try await execute(declare)
+        let fetch = PostgresQuery(unsafeSQL: "FETCH FORWARD \(max(1, batchSize)) FROM \(cursor)")
+        while true {
+            let rows = try await self.query(fetch)
+            if !rows.isEmpty { try await body(rows) }
+            if rows.count < max(1, batchSize) { break }
+        }
+        try await execute(PostgresQuery(unsafeSQL: "CLOSE \(cursor)"))
+    }
+
+    /// Numbers the cursors of ``forEachBatch(of:rows:isolation:_:)``, so that they never share a name.
+    private static let cursorNumbers = Atomic<Int>(0)
+
     /// Loads rows with `COPY ... FROM STDIN` and returns the number of rows copied.
     ///
     /// - Parameters:

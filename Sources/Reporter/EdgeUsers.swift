@@ -13,8 +13,8 @@ import UserActivity
 ///   events are read whole): fewer users to look up when the edges are most of their days.
 ///
 /// Feed it the events read (``add(source:user:inside:dimensions:)``), look up the histories of the users of
-/// ``candidates`` and hand both to ``corrections(of:histories:wholeDays:)``. Pure logic: the reporter reads
-/// the rows, this type decides who counts.
+/// ``candidates`` and hand each to ``addChanges(of:values:history:wholeDays:to:)``. Pure logic: the reporter
+/// reads the rows, this type decides who counts.
 struct EdgeUsers {
     enum Mode {
         case added
@@ -76,23 +76,19 @@ struct EdgeUsers {
         return candidates
     }
 
-    /// The change of each count: +1 (``Mode/added``) or -1 (``Mode/takenAway``) per value of `candidates`
-    /// (``candidates``, all or a part) whose user was not active with it on a day of `wholeDays` (days since
-    /// 1970-01-01) by their stored history. A user without a history (none is needed when there are no whole
-    /// days) has no whole day.
+    /// Adds to `counts` the change `user`'s candidate `values` (from ``candidates``) make: +1
+    /// (``Mode/added``) or -1 (``Mode/takenAway``) for each value the user was not active with on a day of
+    /// `wholeDays` (days since 1970-01-01) by their stored `history` (JSON). A user without a history (none is
+    /// read when there are no whole days) has no whole day.
     ///
     /// - Throws: ``UserHistoryError`` for a stored history that cannot be read.
-    func corrections(
-        of candidates: some Sequence<(key: User, value: [UserDimension])>, histories: [User: [UInt8]], wholeDays: Range<Int64>
-    ) throws(UserHistoryError) -> [CountKey: Int] {
+    func addChanges(
+        of user: User, values: [UserDimension], history: [UInt8]?, wholeDays: Range<Int64>, to counts: inout [CountKey: Int]
+    ) throws(UserHistoryError) {
         let sign = mode == .added ? 1 : -1
-        var changes: [CountKey: Int] = [:]
-        for (user, values) in candidates {
-            let history = try histories[user].map { json throws(UserHistoryError) in try UserHistory(json: json, reading: Set(values)) }
-            for value in values where !(history?.wasActive(value, onAnyDayIn: wholeDays) ?? false) {
-                changes[CountKey(source: user.source, dimension: value), default: 0] += sign
-            }
+        let stored = try history.map { json throws(UserHistoryError) in try UserHistory(json: json, reading: Set(values)) }
+        for value in values where !(stored?.wasActive(value, onAnyDayIn: wholeDays) ?? false) {
+            counts[CountKey(source: user.source, dimension: value), default: 0] += sign
         }
-        return changes
     }
 }

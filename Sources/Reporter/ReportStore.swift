@@ -208,51 +208,55 @@ public struct ReportStore: Sendable {
         let columns = dimensions.compactMap { dimension in dimension.eventColumn.map { (name: dimension.rawValue, sql: $0) } }
         let countsUsers = dimensions.contains(.users)
         var edges = EdgeUsers(mode: mode)
-        // The loops below read every event of the edges and the users' histories, up to a second of CPU at
-        // millions of events: they yield now and then, so that the cooperative pool's few threads keep
-        // serving the other requests (and a cancelled request stops).
-        let yieldEvery = 16_384
-        for (index, row) in try await connection.query("""
+        // The edges' events and the users' histories are read through cursors, a batch at a time, so that
+        // millions of events cost the memory of one batch; between batches the task yields, so that the
+        // cooperative pool's few threads keep serving other requests (and a cancelled request stops).
+        try await connection.forEachBatch(of: """
             SELECT source, user_id, occurred_at >= \(range.bounds.lowerBound) AND occurred_at < \(range.bounds.upperBound) AS inside
                    \(unescaped: columns.map { ", " + $0.sql }.joined())
             FROM events WHERE \(edgesOf: range, wholeDays: mode == .takenAway) AND source = ANY(\(sourceList)::text[])
-            """).enumerated() {
-            if index % yieldEvery == yieldEvery - 1 { await Task.yield(); try Task.checkCancellation() }
-            // Texts, not generic decodes, in this loop.
-            var values: [UserDimension] = countsUsers ? [.user] : []
-            for (index, column) in columns.enumerated() {
-                if let value = try row.text(column: 3 + index) {
-                    values.append(UserDimension(name: column.name, value: value))
+            """, rows: Self.batchRows) { rows in
+            for row in rows {
+                // Texts, not generic decodes, in this loop over every event of the edges.
+                var values: [UserDimension] = countsUsers ? [.user] : []
+                for (index, column) in columns.enumerated() {
+                    if let value = try row.text(column: 3 + index) {
+                        values.append(UserDimension(name: column.name, value: value))
+                    }
                 }
+                edges.add(source: try row.text(column: 0) ?? "", user: try row.text(column: 1) ?? "",
+                          inside: try row.text(column: 2) == "t", dimensions: values)
             }
-            edges.add(source: try row.text(column: 0) ?? "", user: try row.text(column: 1) ?? "",
-                      inside: try row.text(column: 2) == "t", dimensions: values)
+            await Task.yield()
+            try Task.checkCancellation()
         }
 
-        let candidates = edges.candidates
-        var histories: [EdgeUsers.User: [UInt8]] = [:]
-        if !range.whole.isEmpty, !candidates.isEmpty {
-            let keys = Array(candidates.keys)
-            for row in try await connection.query("""
+        var unread = edges.candidates
+        if !range.whole.isEmpty, !unread.isEmpty {
+            let keys = Array(unread.keys)
+            try await connection.forEachBatch(of: """
                 SELECT source, user_id, history FROM user_histories
                 WHERE (source, user_id) IN (SELECT * FROM unnest(\(PostgresTextArray(keys.map(\.source)))::text[],
                                                                  \(PostgresTextArray(keys.map(\.id.string)))::text[]))
-                """) {
-                let user = EdgeUsers.User(source: try row.text(column: 0) ?? "", id: BytewiseString(try row.text(column: 1) ?? ""))
-                histories[user] = Array((try row.text(column: 2) ?? "").utf8)
+                """, rows: Self.batchRows / 4) { rows in
+                for row in rows {
+                    let user = EdgeUsers.User(source: try row.text(column: 0) ?? "", id: BytewiseString(try row.text(column: 1) ?? ""))
+                    guard let values = unread.removeValue(forKey: user) else { continue }
+                    try edges.addChanges(of: user, values: values, history: Array((try row.text(column: 2) ?? "").utf8),
+                                         wholeDays: range.wholeDays, to: &users)
+                }
+                await Task.yield()
+                try Task.checkCancellation()
             }
         }
-        let pending = Array(candidates)
-        for start in stride(from: 0, to: pending.count, by: yieldEvery / 4) {
-            await Task.yield()
-            try Task.checkCancellation()
-            let part = pending[start..<min(start + yieldEvery / 4, pending.count)]
-            for (key, change) in try edges.corrections(of: part, histories: histories, wholeDays: range.wholeDays) {
-                users[key, default: 0] += change
-            }
+        for (user, values) in unread {
+            try edges.addChanges(of: user, values: values, history: nil, wholeDays: range.wholeDays, to: &users)
         }
         return users
     }
+
+    /// Rows per batch of the cursors over the edges' events: a few megabytes.
+    private static let batchRows = 32_768
 
     /// Runs a distinct-user report's statements in a read-only transaction that sees one snapshot, so that a
     /// report made of several statements is as consistent as one statement, with `work_mem` raised to

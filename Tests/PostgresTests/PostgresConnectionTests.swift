@@ -122,6 +122,27 @@ import Testing
         await connection.close()
     }
 
+    @Test func aCursorHandsOverEveryRowInBatches() async throws {
+        let connection = try await TestDatabase.connect()
+        for (total, batch) in [(10_000, 3_000), (10_000, 2_500), (0, 100)] {
+            var sizes: [Int] = []
+            var numbers: [Int] = []
+            try await connection.withTransaction { connection in
+                try await connection.forEachBatch(of: "SELECT n FROM generate_series(1, \(total)) AS n WHERE n > \(0) ORDER BY n", rows: batch) { rows in
+                    sizes.append(rows.count)
+                    numbers += try rows.map { try $0.decode(Int.self, column: "n") }
+                }
+            }
+            #expect(numbers == Array(0..<total).map { $0 + 1 }, "\(total) rows by \(batch)")
+            #expect(sizes == Array(repeating: batch, count: total / batch) + (total % batch == 0 ? [] : [total % batch]))
+        }
+        // A cursor lives in a transaction: outside one, PostgreSQL refuses it.
+        await #expect(throws: PostgresError.self) {
+            try await connection.forEachBatch(of: "SELECT 1", rows: 10) { _ in }
+        }
+        await connection.close()
+    }
+
     @Test func decodingErrorsNameTheColumn() async throws {
         let connection = try await TestDatabase.connect()
         let row = try #require(try await connection.query("SELECT 'abc' AS word, NULL::int AS nothing").first)
