@@ -10,7 +10,9 @@ public struct BytewiseString: Hashable, Sendable, CustomStringConvertible {
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.string.utf8.elementsEqual(rhs.string.utf8)
+        // Over the contiguous UTF-8 of native strings: `utf8.elementsEqual` walks the views an index at a time.
+        var left = lhs.string, right = rhs.string
+        return left.withUTF8 { left in right.withUTF8 { right in left.elementsEqual(right) } }
     }
 
     public func hash(into hasher: inout Hasher) {
