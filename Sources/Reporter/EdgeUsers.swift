@@ -21,12 +21,6 @@ struct EdgeUsers {
         case takenAway
     }
 
-    /// A user, compared byte for byte as PostgreSQL compares `user_histories`' keys.
-    struct User: Hashable {
-        var source: String
-        var id: BytewiseString
-    }
-
     /// A distinct-user count of a report: users of `source` with `dimension` in the range.
     struct CountKey: Hashable {
         var source: String
@@ -50,7 +44,7 @@ struct EdgeUsers {
     }
 
     let mode: Mode
-    private var seen: [User: Seen] = [:]
+    private var seen: [UserKey: Seen] = [:]
 
     init(mode: Mode) {
         self.mode = mode
@@ -59,13 +53,13 @@ struct EdgeUsers {
     /// Adds an event of `user` with its `dimensions` (``UserDimension/user`` among them), `inside` the range
     /// or not. A user has a handful of values, so each is kept once in a short list.
     mutating func add(source: String, user: String, inside: Bool, dimensions: [UserDimension]) {
-        seen[User(source: source, id: BytewiseString(user)), default: Seen()].add(dimensions, inside: inside)
+        seen[UserKey(source: source, userId: BytewiseString(user)), default: Seen()].add(dimensions, inside: inside)
     }
 
     /// Each user's values that change the counters unless a whole day already counts them: those seen inside
     /// the range (``Mode/added``), or those seen only outside it (``Mode/takenAway``).
-    var candidates: [User: [UserDimension]] {
-        var candidates: [User: [UserDimension]] = [:]
+    var candidates: [UserKey: [UserDimension]] {
+        var candidates: [UserKey: [UserDimension]] = [:]
         for (user, entry) in seen {
             let values = switch mode {
             case .added: entry.inside
@@ -83,7 +77,7 @@ struct EdgeUsers {
     ///
     /// - Throws: ``UserHistoryError`` for a stored history that cannot be read.
     func addChanges(
-        of user: User, values: [UserDimension], history: [UInt8]?, wholeDays: Range<Int64>, to counts: inout [CountKey: Int]
+        of user: UserKey, values: [UserDimension], history: [UInt8]?, wholeDays: Range<Int64>, to counts: inout [CountKey: Int]
     ) throws(UserHistoryError) {
         let sign = mode == .added ? 1 : -1
         let stored = try history.map { json throws(UserHistoryError) in try UserHistory(json: json, reading: Set(values)) }

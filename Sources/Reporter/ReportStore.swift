@@ -237,10 +237,10 @@ public struct ReportStore: Sendable {
             try await connection.forEachBatch(of: """
                 SELECT source, user_id, history FROM user_histories
                 WHERE (source, user_id) IN (SELECT * FROM unnest(\(PostgresTextArray(keys.map(\.source)))::text[],
-                                                                 \(PostgresTextArray(keys.map(\.id.string)))::text[]))
+                                                                 \(PostgresTextArray(keys.map(\.userId.string)))::text[]))
                 """, rows: Self.batchRows / 4) { rows in
                 for row in rows {
-                    let user = EdgeUsers.User(source: try row.text(column: 0) ?? "", id: BytewiseString(try row.text(column: 1) ?? ""))
+                    let user = UserKey(source: try row.text(column: 0) ?? "", userId: BytewiseString(try row.text(column: 1) ?? ""))
                     guard let values = unread.removeValue(forKey: user) else { continue }
                     try edges.addChanges(of: user, values: values, history: Array((try row.text(column: 2) ?? "").utf8),
                                          wholeDays: range.wholeDays, to: &users)

@@ -19,7 +19,7 @@ import UserActivity
     }
 
     /// What the reporter does with the candidates: each one's changes, with their history when there is one.
-    func changes(_ edges: EdgeUsers, histories: [EdgeUsers.User: [UInt8]], wholeDays: Range<Int64>) throws -> [EdgeUsers.CountKey: Int] {
+    func changes(_ edges: EdgeUsers, histories: [UserKey: [UInt8]], wholeDays: Range<Int64>) throws -> [EdgeUsers.CountKey: Int] {
         var counts: [EdgeUsers.CountKey: Int] = [:]
         for (user, values) in edges.candidates {
             try edges.addChanges(of: user, values: values, history: histories[user], wholeDays: wholeDays, to: &counts)
@@ -27,8 +27,8 @@ import UserActivity
         return counts
     }
 
-    func user(_ id: String, _ source: String = "facebook") -> EdgeUsers.User {
-        EdgeUsers.User(source: source, id: BytewiseString(id))
+    func user(_ id: String, _ source: String = "facebook") -> UserKey {
+        UserKey(source: source, userId: BytewiseString(id))
     }
 
     @Test func edgeUsersAddWhatNoWholeDayCounts() throws {

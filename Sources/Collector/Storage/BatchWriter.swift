@@ -114,7 +114,7 @@ public struct BatchWriter: Sendable {
     /// those `collector_fresh` holds.
     private func freshActivity(
         of batch: StagedBatch, inserted: Int, on connection: PostgresConnection
-    ) async throws -> [StagedBatch.UserKey: [(UserDimension, Int64)]] {
+    ) async throws -> [UserKey: [(UserDimension, Int64)]] {
         guard inserted != batch.rowCount else { return batch.activity() }
         var fresh = Set<StagedBatch.EventKey>(minimumCapacity: inserted)
         for row in try await connection.query("SELECT source, event_id FROM collector_fresh") {
@@ -130,12 +130,12 @@ public struct BatchWriter: Sendable {
     /// two writers with the same user (the key is the user id, so only after partitions were added) apply
     /// their days one after the other; a user that another writer created meanwhile fails the batch, which
     /// is then retried.
-    private func stageUserCounters(_ activity: [StagedBatch.UserKey: [(UserDimension, Int64)]], on connection: PostgresConnection) async throws {
+    private func stageUserCounters(_ activity: [UserKey: [(UserDimension, Int64)]], on connection: PostgresConnection) async throws {
         var changes = UserCounterChanges()
         var updated = PostgresCopyBuffer(reservingCapacity: activity.count * 256)
-        var stored = Set<StagedBatch.UserKey>(minimumCapacity: activity.count)
+        var stored = Set<UserKey>(minimumCapacity: activity.count)
         for row in try await connection.query(Self.lockHistories) {
-            let key = StagedBatch.UserKey(
+            let key = UserKey(
                 source: try row.decode(String.self, column: "source"),
                 userId: BytewiseString(try row.decode(String.self, column: "user_id")))
             stored.insert(key)

@@ -11,12 +11,6 @@ struct StagedBatch {
     /// The staged events, each (source, event id) once, in batch order.
     private var staged: [EventRecord] = []
 
-    /// A user: ids are unique within a source only, and compared as PostgreSQL compares them.
-    struct UserKey: Hashable {
-        var source: String
-        var userId: BytewiseString
-    }
-
     /// An event: ids are unique within a source only, and compared as PostgreSQL compares them.
     struct EventKey: Hashable {
         var source: String
