@@ -155,11 +155,12 @@ public final class PostgresConnection: @unchecked Sendable {
         var declare = query
         declare.sql = "DECLARE \(cursor) NO SCROLL CURSOR FOR " + query.sql
         try await execute(declare)
-        let fetch = PostgresQuery(unsafeSQL: "FETCH FORWARD \(max(1, batchSize)) FROM \(cursor)")
+        let batchSize = max(1, batchSize)
+        let fetch = PostgresQuery(unsafeSQL: "FETCH FORWARD \(batchSize) FROM \(cursor)")
         while true {
             let rows = try await self.query(fetch)
             if !rows.isEmpty { try await body(rows) }
-            if rows.count < max(1, batchSize) { break }
+            if rows.count < batchSize { break }
         }
         try await execute(PostgresQuery(unsafeSQL: "CLOSE \(cursor)"))
     }

@@ -1,7 +1,6 @@
-/// A dimension of the distinct-user counters (``UserDimension``'s names) a report counts users by.
+/// A dimension of the distinct-user counters (``UserDimension``'s names) that a report counts users by.
 enum CountedDimension: String, Sendable, CaseIterable {
     case users
-    case eventType = "event_type"
     case stage
     case country
     case device
@@ -15,7 +14,6 @@ enum CountedDimension: String, Sendable, CaseIterable {
     var eventColumn: String? {
         switch self {
         case .users: nil
-        case .eventType: "event_type"
         case .stage: "funnel_stage"
         case .country, .device, .city, .gender: rawValue
         case .age: "age_bucket(age)"

@@ -22,8 +22,12 @@ public struct ReportParameters: Sendable, Hashable {
 
     /// The UTC day of `date`, `YYYY-MM-DD`.
     static func dayText(_ date: Date) -> String {
-        let microseconds = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
-        return UTCCalendar.dateText(ofDay: UTCCalendar.day(ofMicroseconds: microseconds))
+        UTCCalendar.dateText(ofDay: day(of: date))
+    }
+
+    /// The UTC day of `date`, as days since 1970-01-01.
+    static func day(of date: Date) -> Int64 {
+        UTCCalendar.day(ofMicroseconds: Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down)))
     }
 
     /// `limit` when the client gives none.

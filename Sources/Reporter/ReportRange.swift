@@ -66,9 +66,7 @@ public struct ReportRange: Sendable, Hashable {
     }
 
     /// The days of ``whole`` as days since 1970-01-01 (day-bucketed ranges).
-    var wholeDays: Range<Int64> {
-        Int64((whole.lowerBound.timeIntervalSince1970 / Self.daySeconds).rounded(.down))..<Int64((whole.upperBound.timeIntervalSince1970 / Self.daySeconds).rounded(.down))
-    }
+    var wholeDays: Range<Int64> { ReportParameters.day(of: whole.lowerBound)..<ReportParameters.day(of: whole.upperBound) }
 
     /// The first day of ``whole``, `YYYY-MM-DD` (day-bucketed ranges).
     var wholeFirstDay: String { ReportParameters.dayText(whole.lowerBound) }

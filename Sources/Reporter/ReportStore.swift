@@ -8,9 +8,16 @@ public import Postgres
 /// a bind parameter. Each method is one statement, so that an answer is read from one snapshot.
 public struct ReportStore: Sendable {
     public let client: PostgresClient
+    /// Rows per batch of the cursors over a ragged range's edge events (a quarter of it for user histories):
+    /// the memory of a distinct-user report over large edges.
+    public let batchRows: Int
 
-    public init(client: PostgresClient) {
+    /// A few megabytes of edge events.
+    public static let defaultBatchRows = 32_768
+
+    public init(client: PostgresClient, batchRows: Int = defaultBatchRows) {
         self.client = client
+        self.batchRows = batchRows
     }
 
     /// `/reports/events`: the event count of the range and, with `groupBy`, per group.
@@ -215,7 +222,7 @@ public struct ReportStore: Sendable {
             SELECT source, user_id, occurred_at >= \(range.bounds.lowerBound) AND occurred_at < \(range.bounds.upperBound) AS inside
                    \(unescaped: columns.map { ", " + $0.sql }.joined())
             FROM events WHERE \(edgesOf: range, wholeDays: mode == .takenAway) AND source = ANY(\(sourceList)::text[])
-            """, rows: Self.batchRows) { rows in
+            """, rows: batchRows) { rows in
             for row in rows {
                 // Texts, not generic decodes, in this loop over every event of the edges.
                 var values: [UserDimension] = countsUsers ? [.user] : []
@@ -238,7 +245,7 @@ public struct ReportStore: Sendable {
                 SELECT source, user_id, history FROM user_histories
                 WHERE (source, user_id) IN (SELECT * FROM unnest(\(PostgresTextArray(keys.map(\.source)))::text[],
                                                                  \(PostgresTextArray(keys.map(\.userId.string)))::text[]))
-                """, rows: Self.batchRows / 4) { rows in
+                """, rows: max(1, batchRows / 4)) { rows in
                 for row in rows {
                     let user = UserKey(source: try row.text(column: 0) ?? "", userId: BytewiseString(try row.text(column: 1) ?? ""))
                     guard let values = unread.removeValue(forKey: user) else { continue }
@@ -254,9 +261,6 @@ public struct ReportStore: Sendable {
         }
         return users
     }
-
-    /// Rows per batch of the cursors over the edges' events: a few megabytes.
-    private static let batchRows = 32_768
 
     /// Runs a distinct-user report's statements in a read-only transaction that sees one snapshot, so that a
     /// report made of several statements is as consistent as one statement, with `work_mem` raised to

@@ -38,12 +38,13 @@ public func buildApplication(
 
 /// The reporter's routes; tests drive it with `app.test(.router)`. Answers are kept for
 /// `cacheTimeToLive` (zero: every request queries); at most `distinctUserQueries` distinct-user reports
-/// query at once, and one that waits longer than `gateWait` for its turn answers 503.
+/// query at once, and one that waits longer than `gateWait` for its turn answers 503. `batchRows`: see
+/// ``ReportStore/batchRows``.
 func makeRouter(
     client: PostgresClient, registry: PrometheusCollectorRegistry, metrics: ReporterMetrics, cacheTimeToLive: Duration = .zero,
-    distinctUserQueries: Int = 2, gateWait: Duration = .seconds(5)
+    distinctUserQueries: Int = 2, gateWait: Duration = .seconds(5), batchRows: Int = ReportStore.defaultBatchRows
 ) -> Router<ReporterRequestContext> {
-    let store = ReportStore(client: client)
+    let store = ReportStore(client: client, batchRows: batchRows)
     let gate = QueryGate(limit: distinctUserQueries)
     let cache = cacheTimeToLive > .zero ? ReportCache(timeToLive: cacheTimeToLive) : nil
     let router = Router(context: ReporterRequestContext.self)

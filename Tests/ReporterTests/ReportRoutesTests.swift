@@ -83,9 +83,10 @@ import Testing
     func withApp(_ body: @escaping @Sendable (ReportTestDatabase, any TestClientProtocol) async throws -> Void) async throws {
         try await ReportTestDatabase.with { database in
             let registry = PrometheusCollectorRegistry()
+            // Small cursor batches, so that a ragged range's edge events and user histories arrive in many.
             let router = makeRouter(
                 client: database.reader, registry: registry,
-                metrics: ReporterMetrics(factory: PrometheusMetricsFactory(registry: registry)))
+                metrics: ReporterMetrics(factory: PrometheusMetricsFactory(registry: registry)), batchRows: 64)
             let app = Application(router: router, logger: testLogger)
             try await app.test(.router) { client in try await body(database, client) }
         }
