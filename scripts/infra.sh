@@ -49,8 +49,11 @@ start_postgres() {
     port=$(cat "$RUN_DIR/postgres.port")
   else
     port=$(saved_port "$RUN_DIR/postgres.port")
+    # Buffers for the dedupe keys, histories and aggregates the collectors update every batch, and fewer
+    # checkpoints (each one makes the next change of every page log the whole page) while they load.
     as_pg "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB" \
+      start >/dev/null \
       || die "PostgreSQL did not start on port $port, see $dir/server.log"
   fi
   echo "$port" >"$RUN_DIR/postgres.port"

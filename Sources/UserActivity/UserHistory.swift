@@ -103,12 +103,15 @@ public struct UserHistory: Sendable {
     /// Records that the user was active with `dimension` on `day`; nil when that day was already recorded,
     /// otherwise the recorded days next to it: the last before it and the first after it (each nil when none).
     public mutating func insert(_ day: Int64, for dimension: UserDimension) -> (previous: Int64?, next: Int64?)? {
-        var active = days[dimension] ?? []
-        let index = Self.firstIndex(notBefore: day, in: active)
+        // In place: taking the days out of the dictionary and putting them back copied them on every insert.
+        Self.insert(day, into: &days[dimension, default: []])
+    }
+
+    private static func insert(_ day: Int64, into active: inout [Int64]) -> (previous: Int64?, next: Int64?)? {
+        let index = firstIndex(notBefore: day, in: active)
         if index < active.count, active[index] == day { return nil }
         let neighbours = (previous: index > 0 ? active[index - 1] : nil, next: index < active.count ? active[index] : nil)
         active.insert(day, at: index)
-        days[dimension] = active
         return neighbours
     }
 

@@ -20,7 +20,7 @@ public struct Migration: Sendable, Hashable {
 extension Migration {
     /// Every migration of the platform, in version order.
     public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole, distinctUserCounters, rawEventReaders, completeThrough, emptyRangeReaders,
-                                          historyReaderInSwift]
+                                          historyReaderInSwift, roomForUpdates]
 
     /// Raw events, the dedupe keys and the collectors' progress.
     ///
@@ -317,5 +317,19 @@ extension Migration {
     /// so the SQL reader of versions 6 and 8 is dropped rather than kept in step with the format unused.
     static let historyReaderInSwift = Migration(version: 9, name: "user histories are read in Swift", sql: """
         DROP FUNCTION user_history_values_between(text, date, date, text[]);
+        """)
+
+    /// Every batch updates thousands of aggregate, counter and history rows in place. With full pages
+    /// (the default fill factor, 100) each update writes its new row version to another page and a new
+    /// entry into every index; with room left on the page PostgreSQL keeps the version on the same page
+    /// and skips the indexes (a heap-only update), and later reads prune the old versions. Applies to
+    /// pages written from now on (existing pages fill up as before until the table is rewritten).
+    static let roomForUpdates = Migration(version: 10, name: "room for in-place updates of aggregates and histories", sql: """
+        ALTER TABLE event_counts_hourly SET (fillfactor = 50);
+        ALTER TABLE event_counts_daily SET (fillfactor = 50);
+        ALTER TABLE revenue_hourly SET (fillfactor = 50);
+        ALTER TABLE user_value_counts SET (fillfactor = 50);
+        ALTER TABLE cohort_activity SET (fillfactor = 50);
+        ALTER TABLE user_histories SET (fillfactor = 70);
         """)
 }

@@ -7,10 +7,10 @@ public import Postgres
 ///
 /// One ``write(_:through:)`` is one transaction: it locks the group's offset rows of the batch's partitions,
 /// skips events below the offsets already stored (so a batch read twice, by a zombie instance or after a
-/// crash, is stored once), bulk-loads the rest with `COPY` into a temporary table, inserts only the events
-/// whose (source, event id) is new into `event_keys` and `events`, adds the batch's days to its users'
-/// histories (``UserHistory``), adds the fresh events and the users' counter changes to the aggregates,
-/// and moves the stored offsets forward. A crash at any point leaves either all of it or none.
+/// crash, is stored once), adds the rest's (source, event id) keys to `event_keys` and leaves out those
+/// already there, `COPY`s the fresh events into `events`, adds the batch's days to its users' histories
+/// (``UserHistory``), adds the fresh events and the users' counter changes to the aggregates, and moves
+/// the stored offsets forward. A crash at any point leaves either all of it or none.
 ///
 /// Aggregate rows are upserted in key order, so concurrent writers (other partitions, other instances)
 /// lock shared rows in the same order and wait for each other instead of deadlocking.
@@ -48,20 +48,26 @@ public struct BatchWriter: Sendable {
                 if unstored.count != events.count {
                     batch = StagedBatch(unstored)
                 }
-                var inserted = 0
                 if batch.rowCount > 0 {
                     try await connection.executeScript(Self.createStaging)
-                    try await connection.copyFrom(Self.copyStaging, data: batch.buffer)
-                    inserted = try await connection.execute(Self.storeFresh)
-                    try await stageUserCounters(try await freshActivity(of: batch, inserted: inserted, on: connection), on: connection)
+                    try await connection.copyFrom("COPY collector_keys (source, event_id) FROM STDIN", data: batch.keys)
+                    let storedBefore = try await storeKeys(on: connection)
+                    if !storedBefore.isEmpty {
+                        batch = StagedBatch(unstored, excluding: storedBefore)
+                    }
+                }
+                if batch.rowCount > 0 {
+                    try await connection.copyFrom(Self.copyEvents, data: batch.rawRows)
+                    try await connection.copyFrom(Self.copyFresh, data: batch.aggregateRows)
+                    try await stageUserCounters(batch.activity(), on: connection)
                     // Last, as the other writers of the source update the same aggregate rows: they wait for
                     // this transaction from here to its commit only.
                     try await connection.execute(Self.addToAggregates)
                 }
                 try await saveOffsets(nextOffsets, on: connection)
                 return BatchWriteResult(
-                    inserted: inserted,
-                    duplicates: batch.rowCount - inserted + batch.repeatedInBatch,
+                    inserted: batch.rowCount,
+                    duplicates: batch.storedBefore + batch.repeatedInBatch,
                     alreadyStored: events.count - unstored.count
                 )
             }
@@ -110,19 +116,16 @@ public struct BatchWriter: Sendable {
 
     // MARK: Distinct users
 
-    /// The user activity of the batch's newly stored events: all of them in the common case; otherwise
-    /// those `collector_fresh` holds.
-    private func freshActivity(
-        of batch: StagedBatch, inserted: Int, on connection: PostgresConnection
-    ) async throws -> [UserKey: [(UserDimension, Int64)]] {
-        guard inserted != batch.rowCount else { return batch.activity() }
-        var fresh = Set<StagedBatch.EventKey>(minimumCapacity: inserted)
-        for row in try await connection.query("SELECT source, event_id FROM collector_fresh") {
-            fresh.insert(.init(
+    /// Adds the staged keys (`collector_keys`) to `event_keys` and returns those that were there already:
+    /// their events are duplicates. A key that a concurrent writer is adding waits for its transaction.
+    private func storeKeys(on connection: PostgresConnection) async throws -> Set<StagedBatch.EventKey> {
+        var storedBefore = Set<StagedBatch.EventKey>()
+        for row in try await connection.query(Self.storeKeys) {
+            storedBefore.insert(.init(
                 source: try row.decode(String.self, column: "source"),
                 eventId: BytewiseString(try row.decode(String.self, column: "event_id"))))
         }
-        return batch.activity(fresh: fresh)
+        return storedBefore
     }
 
     /// Adds the batch's user activity to the users' histories and stages their changes to the distinct-user
@@ -213,17 +216,15 @@ public struct BatchWriter: Sendable {
 
     // MARK: SQL
 
-    /// The batch as loaded by COPY, with the buckets computed in Swift (``UTCCalendar``, ``AgeBucket``,
-    /// ``FollowerBucket``), and the users' new histories and counter changes. Temporary, so unlogged and
+    /// The batch's keys and the users and aggregated columns of its fresh events (hour and day computed in Swift,
+    /// ``UTCCalendar``), and the users' new histories and counter changes. Temporary, so unlogged and
     /// private to the connection; emptied at every commit.
     static let createStaging = """
-        CREATE TEMP TABLE IF NOT EXISTS collector_batch (
-            source text, event_id text, event_type text, funnel_stage text, occurred_at timestamptz,
-            hour timestamptz, day date, user_id text, amount numeric, country text, city text,
-            device text, age integer, age_bucket text, gender text, followers bigint, follower_bucket text,
-            campaign_id text, payload text
+        CREATE TEMP TABLE IF NOT EXISTS collector_keys (source text, event_id text) ON COMMIT DELETE ROWS;
+        CREATE TEMP TABLE IF NOT EXISTS collector_fresh (
+            source text, user_id text, event_type text, funnel_stage text, hour timestamptz, day date,
+            country text, device text, campaign_id text, amount numeric
         ) ON COMMIT DELETE ROWS;
-        CREATE TEMP TABLE IF NOT EXISTS collector_fresh (LIKE collector_batch) ON COMMIT DELETE ROWS;
         CREATE TEMP TABLE IF NOT EXISTS collector_histories (source text, user_id text, history text, created boolean)
             ON COMMIT DELETE ROWS;
         CREATE TEMP TABLE IF NOT EXISTS collector_user_counts (
@@ -232,28 +233,26 @@ public struct BatchWriter: Sendable {
         CREATE TEMP TABLE IF NOT EXISTS collector_cohorts (cohort_week date, week date, users bigint) ON COMMIT DELETE ROWS;
         """
 
-    static let copyStaging = """
-        COPY collector_batch (source, event_id, event_type, funnel_stage, occurred_at, hour, day, user_id, \
-        amount, country, city, device, age, age_bucket, gender, followers, follower_bucket, campaign_id, payload) FROM STDIN
-        """
-
-    /// The new keys decide which staged events are fresh; only those reach the raw table and, through
-    /// `collector_fresh`, the aggregates. Its row count is how many were fresh.
-    static let storeFresh: PostgresQuery = """
+    /// Inserts the staged keys in key order (so concurrent writers lock them in the same order) and
+    /// answers those that were stored before: usually none, so nothing comes back.
+    static let storeKeys: PostgresQuery = """
         WITH new_keys AS (
             INSERT INTO event_keys (source, event_id)
-            SELECT source, event_id FROM collector_batch ORDER BY source, event_id
+            SELECT source, event_id FROM collector_keys ORDER BY source, event_id
             ON CONFLICT DO NOTHING
             RETURNING source, event_id
-        ), fresh AS (
-            INSERT INTO collector_fresh SELECT b.* FROM collector_batch b JOIN new_keys k USING (source, event_id)
-            RETURNING *
         )
-        INSERT INTO events (source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country,
-                            city, device, age, gender, followers, campaign_id, payload)
-        SELECT source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country,
-               city, device, age, gender, followers, campaign_id, payload
-        FROM fresh
+        SELECT k.source, k.event_id FROM collector_keys k
+        WHERE NOT EXISTS (SELECT FROM new_keys n WHERE n.source = k.source AND n.event_id = k.event_id)
+        """
+
+    static let copyEvents = """
+        COPY events (source, event_id, event_type, funnel_stage, occurred_at, user_id, amount, country, city, \
+        device, age, gender, followers, campaign_id, payload) FROM STDIN
+        """
+
+    static let copyFresh = """
+        COPY collector_fresh (source, user_id, event_type, funnel_stage, hour, day, country, device, campaign_id, amount) FROM STDIN
         """
 
     /// Adds the fresh events and the staged user counter changes to the aggregates, each in key order.
