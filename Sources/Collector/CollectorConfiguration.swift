@@ -37,8 +37,10 @@ public struct CollectorConfiguration: Sendable, Hashable {
     public var databaseConnections: Int { groupMembers + 1 }
     /// The port of `/metrics` and health (9101, 9102, 9103 by source; 0 picks a free one).
     public var metricsPort: Int
-    /// The most records written in one transaction.
-    public var batchSize: Int = 10_000
+    /// The most records written in one transaction. A batch reads and rewrites each of its users' history
+    /// once and adds its counter changes summed, so under a backlog larger batches store more events per
+    /// second (measured: 25,000 about 20% faster than 10,000); below it, ``batchWait`` ends batches.
+    public var batchSize: Int = 25_000
     /// How long a batch may wait to fill before it is written anyway.
     public var batchWait: Duration = .milliseconds(250)
     /// The first pause after a failed write or dead-letter publish; doubled per failure up to `maximumRetryDelay`.

@@ -58,7 +58,7 @@ public struct UserHistory: Sendable {
                 guard let start = document.int(numbers[pair]), let length = document.int(numbers[pair + 1]), length > 0 else {
                     throw UserHistoryError(reason: "a run is not a start day and a positive length")
                 }
-                active.append(contentsOf: (0..<length).map { Int64(start + $0) })
+                for offset in 0..<length { active.append(Int64(start + offset)) }
             }
         } else if fields.count == 2, let first = document.int(fields[0]), document.kind(of: fields[1]) == .string {
             for (offset, bit) in document.bytes(of: fields[1]).enumerated() where bit == UInt8(ascii: "1") {

@@ -40,7 +40,7 @@ struct CollectorCommand: AsyncParsableCommand {
     @Option(help: "Partitions of topics the collector creates. (env: KAFKA_PARTITIONS, default 6)")
     var partitions: Int?
 
-    @Option(help: "Most records per database transaction. (env: COLLECTOR_BATCH_SIZE, default 10000)")
+    @Option(help: "Most records per database transaction. (env: COLLECTOR_BATCH_SIZE, default 25000)")
     var batchSize: Int?
 
     @Option(help: "Group members this instance runs, each with its own partitions and connection. (env: COLLECTOR_GROUP_MEMBERS, default 2)")

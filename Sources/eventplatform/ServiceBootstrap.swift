@@ -25,7 +25,7 @@ enum ServiceBootstrap {
         }
         var factory = PrometheusMetricsFactory(registry: registry)
         // Batch sizes are counts, not seconds: buckets up to the collector's largest batches.
-        factory.valueHistogramBuckets["collector_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000]
+        factory.valueHistogramBuckets["collector_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000]
         factory.valueHistogramBuckets["publisher_batch_size"] = [1, 10, 50, 100, 250, 500, 1_000, 5_000]
         // End-to-end delays run from tens of milliseconds (caught up) to minutes (a backlog draining).
         factory.valueHistogramBuckets["collector_event_delay_seconds"] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1_800, 3_600]

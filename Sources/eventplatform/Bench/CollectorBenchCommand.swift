@@ -26,7 +26,7 @@ struct CollectorBenchCommand: AsyncParsableCommand {
     var events = 1_000_000
 
     @Option(help: "Records per collector batch.")
-    var batchSize = 10_000
+    var batchSize = CollectorConfiguration(source: .facebook).batchSize
 
     @Option(help: "Group members the collector instance runs.")
     var members = 2
