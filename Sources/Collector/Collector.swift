@@ -1,5 +1,4 @@
 internal import EventModel
-internal import Foundation
 internal import Kafka
 public import Logging
 internal import Postgres
@@ -144,12 +143,5 @@ public struct Collector: Service {
         } catch {
             logger.warning("could not create the topics", metadata: ["kafka.error": "\(error)"])
         }
-    }
-}
-
-extension UTCCalendar {
-    /// Today's day number, from the wall clock.
-    static func today() -> Int64 {
-        day(ofMicroseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
     }
 }

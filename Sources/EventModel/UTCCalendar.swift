@@ -1,3 +1,5 @@
+internal import Foundation
+
 /// The UTC day, hour and ISO week of an event time, as the aggregates bucket them (contract section 5:
 /// days, hours and weeks are UTC, weeks start on Monday).
 ///
@@ -7,6 +9,11 @@
 public enum UTCCalendar {
     static let microsecondsPerSecond: Int64 = 1_000_000
     static let microsecondsPerDay: Int64 = 86_400 * 1_000_000
+
+    /// Today's day number (days since 1970-01-01), from the wall clock.
+    public static func today() -> Int64 {
+        day(ofMicroseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+    }
 
     /// Days since 1970-01-01 of the UTC day holding `microseconds`.
     public static func day(ofMicroseconds microseconds: Int64) -> Int64 {

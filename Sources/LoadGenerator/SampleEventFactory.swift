@@ -27,7 +27,10 @@ public struct SampleEventFactory: Sendable {
         public var purchaseShare: Double = 0.3
         /// Event times are spread over this many days ending at `endEpochSeconds`.
         public var days: Int = 28
-        public var endEpochSeconds: Int64 = 1_767_225_600 // 2026-01-01T00:00:00Z
+        /// The end of the event times: by default the start of the current UTC day, so that sample traffic
+        /// looks like recent traffic and stays within the collectors' raw-event retention (a fixed window
+        /// aged out of it: its oldest days' partitions were dropped while the aggregates kept counting them).
+        public var endEpochSeconds: Int64 = UTCCalendar.today() * 86_400
         public var seed: UInt64 = 42
 
         public init() {}

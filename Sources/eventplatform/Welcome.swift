@@ -1,3 +1,5 @@
+import EventModel
+
 /// What `up` prints once the gateway serves: the URLs and example requests.
 struct Welcome: Sendable {
     var gatewayURL: String
@@ -9,6 +11,10 @@ struct Welcome: Sendable {
     var databaseURL: String
 
     func print() {
+        // The sample traffic's events fall in the 28 days before today (``SampleEventFactory``).
+        let today = UTCCalendar.today()
+        let (first, last, week) = (UTCCalendar.dateText(ofDay: today - 28), UTCCalendar.dateText(ofDay: today - 1),
+                                   UTCCalendar.dateText(ofDay: today - 7))
         let collectors = collectorPortBase == 0
             ? "free ports (see the log lines)"
             : "http://127.0.0.1:\(collectorPortBase)/metrics (facebook), :\(collectorPortBase + 1) (tiktok), :\(collectorPortBase + 2) (app); more instances on free ports"
@@ -32,16 +38,16 @@ struct Welcome: Sendable {
           collectors  \(collectors)
           database    \(databaseURL)
         \(prometheus)
-        Reports over the sample traffic (its events fall in December 2025):
-          curl -s '\(reporterURL)/reports/events?from=2025-12-01&to=2025-12-31&groupBy=source'
-          curl -s '\(reporterURL)/reports/revenue?from=2025-12-01&to=2025-12-31&groupBy=source'
-          curl -s '\(reporterURL)/stats/dau?from=2025-12-25&to=2025-12-31&segment=country:UA'
+        Reports over the sample traffic (its events fall in the 28 days before today, \(first) to \(last)):
+          curl -s '\(reporterURL)/reports/events?from=\(first)&to=\(last)&groupBy=source'
+          curl -s '\(reporterURL)/reports/revenue?from=\(first)T06:30:00Z&to=\(last)T18:00:00Z&groupBy=source'
+          curl -s '\(reporterURL)/stats/dau?from=\(week)&to=\(last)&segment=country:UA'
         Lag and scaling:
           eventplatform lag --watch
           curl -s \(autoscalerURL)/metrics | grep -E '^(kafka_consumergroup_lag_total|autoscaler_replicas)'
         Post an event:
           curl -s -X POST \(gatewayURL)/events -H 'content-type: application/json' \\
-            -d '{"events":[{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"2025-01-15T12:00:00Z","user_id":"user_123","event_type":"page_view","properties":{"country":"UA"}}]}'
+            -d '{"events":[{"event_id":"123e4567-e89b-12d3-a456-426614174000","occurred_at":"\(last)T12:00:00Z","user_id":"user_123","event_type":"page_view","properties":{"country":"UA"}}]}'
 
         """)
     }

@@ -38,11 +38,11 @@ private let testLogger: Logger = {
                 environment: environment, logPath: log)
             // Ctrl-C once every source's collector stores events (so all three groups are formed) while the
             // load generator still sends.
-            let reportURL = URL(string: "http://127.0.0.1:\(reporterPort)/reports/events?from=2025-11-01&to=2026-02-01&groupBy=source")!
+            let reportURL = URL(string: "http://127.0.0.1:\(reporterPort)/reports/events?\(Self.sampleTrafficRange)&groupBy=source")!
             let trafficFlowing = try await eventually(timeout: .seconds(120)) {
                 try await Self.report(reportURL).groups.count == 3
             }
-            #expect(trafficFlowing, "not every source's events reached the reports; log: \(log)")
+            #expect(trafficFlowing, "not every source's events reached the reports (\(reportURL)); log: \(log)")
             let status = await first.stop(SIGINT)
             #expect(Self.exitCode(status) == 0, "up did not exit cleanly on Ctrl-C (wait status \(status)); log: \(log)")
             #expect(!Self.isListening(port: gatewayPort) && !Self.isListening(port: reporterPort), "a server outlived Ctrl-C")
@@ -72,12 +72,22 @@ private let testLogger: Logger = {
             }
             #expect(settled, "report total \(total), load generator accepted \(summary.accepted) (errors \(summary.errors)); log: \(log)")
             let stored = try await client.query("SELECT count(*) AS raw, count(DISTINCT (source, event_id)) AS ids FROM events")[0]
-            #expect(try stored.decode(Int.self, column: "raw") == total, "the report and the raw events disagree")
-            #expect(try stored.decode(Int.self, column: "ids") == total, "an event is stored twice")
+            let raw = try stored.decode(Int.self, column: "raw"), ids = try stored.decode(Int.self, column: "ids")
+            let groups = try await Self.report(reportURL).groups
+            #expect(raw == total, "the report (\(total), \(groups)) and the raw events (\(raw)) disagree")
+            #expect(ids == raw, "an event is stored twice: \(raw) rows, \(ids) distinct")
 
             let secondStatus = await second.stop(SIGINT)
             #expect(Self.exitCode(secondStatus) == 0, "up did not exit cleanly on the second Ctrl-C; log: \(log)")
         }
+    }
+
+    /// `from` and `to` around the sample traffic's days (the 28 before today), with a day to spare at each end.
+    static var sampleTrafficRange: String {
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withFullDate]
+        let day = { (offset: Double) in format.string(from: Date(timeIntervalSinceNow: offset * 86_400)) }
+        return "from=\(day(-29))&to=\(day(1))"
     }
 
     struct TrafficSummary: CustomStringConvertible {

@@ -46,6 +46,20 @@ import Testing
         #expect(Set(a.map(\.eventId)).count == 500)
     }
 
+    /// Sample traffic is recent: the 28 whole days before today, inside the raw events' retention. (A fixed
+    /// window once aged out of it, and the collectors dropped its oldest days' raw events.)
+    @Test func eventTimesFallInTheDaysBeforeToday() throws {
+        var factory = SampleEventFactory()
+        let today = UTCCalendar.today()
+        var days = Set<Int64>()
+        for _ in 0..<2_000 {
+            let event = factory.next()
+            let record = try EventRecord(decoding: event.json, format: EventFormat(source: event.source))
+            days.insert(UTCCalendar.day(ofMicroseconds: record.occurredAt))
+        }
+        #expect(days.min() == today - 28 && days.max() == today - 1, "days \(days.min() ?? 0)...\(days.max() ?? 0), today \(today)")
+    }
+
     @Test func timestampsAreISO8601InUTC() {
         #expect(SampleEventFactory.iso8601(epochSeconds: 0, milliseconds: 5) == "1970-01-01T00:00:00.005Z")
         #expect(SampleEventFactory.iso8601(epochSeconds: 1_767_225_599, milliseconds: 999) == "2025-12-31T23:59:59.999Z")

@@ -24,14 +24,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DASHBOARDS = os.path.join(ROOT, "dashboards")
 RULES = os.path.join(DASHBOARDS, "alerts.yaml")
-REPORTS = [  # the reporter's routes, so every report label has requests (the sample events fall in December 2025)
-    "/reports/events?from=2025-12-01&to=2025-12-31&groupBy=source",
-    "/reports/revenue?from=2025-12-01&to=2025-12-31&groupBy=source",
-    "/reports/demographics?from=2025-12-01&to=2025-12-31",
-    "/reports/funnel?from=2025-12-01&to=2025-12-31",
-    "/stats/dau?from=2025-12-25&to=2025-12-31&segment=country:UA",
-    "/stats/top-events?from=2025-12-01&to=2025-12-31&limit=10",
-    "/stats/retention?start_date=2025-12-01&windows=4",
+
+
+def day(days_ago):
+    return time.strftime("%Y-%m-%d", time.gmtime(time.time() - days_ago * 86_400))
+
+
+# The reporter's routes, so every report label has requests (the sample events fall in the 28 days before today).
+FIRST, LAST, WEEK = day(28), day(1), day(7)
+REPORTS = [
+    f"/reports/events?from={FIRST}&to={LAST}&groupBy=source",
+    f"/reports/revenue?from={FIRST}T06:30:00Z&to={LAST}&groupBy=source",
+    f"/reports/demographics?from={FIRST}&to={LAST}",
+    f"/reports/funnel?from={FIRST}&to={LAST}",
+    f"/stats/dau?from={WEEK}&to={LAST}&segment=country:UA",
+    f"/stats/top-events?from={FIRST}&to={LAST}&limit=10",
+    f"/stats/retention?start_date={FIRST}&windows=4",
 ]
 
 

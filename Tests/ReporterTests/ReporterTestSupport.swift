@@ -58,6 +58,8 @@ struct ReportTestDatabase: Sendable {
         var settings = SampleEventFactory.Settings()
         settings.usersPerSource = 150
         settings.days = 35
+        // A fixed data set (2025-11-26 to 2025-12-31), so that the route tests can name its dates.
+        settings.endEpochSeconds = 1_767_225_600
         settings.seed = 20_251_210
         var factory = SampleEventFactory(settings: settings)
         var burstSettings = settings

@@ -111,6 +111,7 @@ struct ReporterBenchCommand: AsyncParsableCommand {
                     var settings = SampleEventFactory.Settings()
                     settings.usersPerSource = users
                     settings.days = 30
+                    settings.endEpochSeconds = 1_767_225_600 // 2026-01-01: a fixed data set, reused across runs
                     settings.invalidShare = 0
                     settings.seed = 1_000 + UInt64(writerIndex)
                     var factory = SampleEventFactory(settings: settings)
