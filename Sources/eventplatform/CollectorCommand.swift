@@ -8,6 +8,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
+import ServiceSupport
 
 /// `eventplatform collector`: one member of a source's collector group, with `/metrics` and health.
 struct CollectorCommand: AsyncParsableCommand {
@@ -55,6 +56,9 @@ struct CollectorCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error. (env: LOG_LEVEL, default info)")
     var logLevel: String?
 
+    @Option(help: "CPU niceness from 0 to 19: higher lets other processes of the machine (the gateway) run first, storing catches up from Kafka. (env: COLLECTOR_NICENESS, default 0; `up` sets 10)")
+    var niceness: Int?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let sourceName = source ?? environment["COLLECTOR_SOURCE"], let source = EventSource(rawValue: sourceName) else {
@@ -100,6 +104,17 @@ struct CollectorCommand: AsyncParsableCommand {
         guard configuration.batchSize > 0 else { throw ValidationError("the batch size must be at least 1") }
         guard (1...64).contains(configuration.groupMembers) else { throw ValidationError("the group members must be from 1 to 64") }
 
+        if let niceness = try niceness ?? integer("COLLECTOR_NICENESS", in: environment) {
+            guard let value = Int32(exactly: niceness) else { throw ValidationError("niceness \(niceness) is not from 0 to 19") }
+            do {
+                try ProcessNiceness.set(value)
+            } catch .outOfRange {
+                throw ValidationError("niceness \(niceness) is not from 0 to 19")
+            } catch {
+                // A CPU share is a preference: where the kernel cannot apply it, the collector still stores.
+                logger.warning("running at the default CPU share", metadata: ["niceness": "\(niceness)", "error": "\(error)"])
+            }
+        }
         ServiceBootstrap.start()
         let registry = ServiceBootstrap.registry
 

@@ -52,6 +52,10 @@ struct UpCommand: AsyncParsableCommand {
         var autoscalerConfiguration = try autoscaler.configuration(sources: EventSource.allCases, kafka: kafka, databaseURL: database)
         for index in autoscalerConfiguration.groups.indices {
             autoscalerConfiguration.groups[index].collector.preferredPort = portBase == 0 ? 0 : portBase + index
+            // One machine for everything: a webhook's answer goes first, the collectors catch up from Kafka.
+            if autoscalerConfiguration.groups[index].collector.environment["COLLECTOR_NICENESS"] == nil {
+                autoscalerConfiguration.groups[index].collector.environment["COLLECTOR_NICENESS"] = "10"
+            }
         }
         var services: [any Service] = [
             try Autoscaler(configuration: autoscalerConfiguration, logger: Logger(label: "autoscaler")),

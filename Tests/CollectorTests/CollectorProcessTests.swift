@@ -36,13 +36,16 @@ import Testing
                 #expect(after.raw == after.keys && after.raw == after.counted, "round \(round): \(after)")
             }
             let last = sampleEvents(.tiktok, count: 1_000)
-            let process = try ChildProcess(arguments, logPath: log)
+            // The last one runs as `up` runs collectors: at a lower CPU share, in a session of its own.
+            let process = try ChildProcess(["/usr/bin/setsid"] + arguments + ["--niceness", "7"], logPath: log)
             try await kafka.publish(last, to: topic)
             published += last
             let drained = try await eventually {
                 try await CollectorIntegrationTests.handled(database, group: group) == published.count
             }
             #expect(drained, "see \(log)")
+            let niceness = try String(contentsOfFile: "/proc/\(process.pid)/autogroup", encoding: .utf8)
+            #expect(niceness.hasSuffix(" nice 7\n"), "its autogroup: \(niceness)")
             let status = await process.stop(SIGTERM)
             #expect(status == 0, "a graceful shutdown exits 0, see \(log)")
             #expect(try await database.totals() == StoredTotals(expecting: published))

@@ -27,19 +27,22 @@ final class CollectorProcess: Sendable {
         }
     }
 
+    /// glibc's `POSIX_SPAWN_SETSID` (2.26+; only declared to GNU sources, which Swift's Glibc module is not).
+    private static let spawnNewSession: Int16 = 0x80
+
     /// Starts `arguments[0]` with `arguments` and `environment`; its output goes to this process's.
     init(arguments: [String], environment: [String: String], port: Int) throws(SupervisorError) {
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
         var cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { cEnvironment.forEach { free($0) } }
-        // A process group of its own: a Ctrl-C in the terminal reaches the supervisor only, which then
-        // stops its collectors one at a time (members leaving together can wedge the local broker's group).
+        // A session (so a process group) of its own: a Ctrl-C in the terminal reaches the supervisor only,
+        // which then stops its collectors one at a time (members leaving together can wedge the local
+        // broker's group); and the collector can set its own CPU share (`--niceness`, an autogroup per session).
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Self.spawnNewSession)
         var child: pid_t = 0
         let result = posix_spawn(&child, arguments[0], nil, &attributes, &cArguments, &cEnvironment)
         guard result == 0 else { throw .cannotStart(command: arguments.joined(separator: " "), errno: result) }
