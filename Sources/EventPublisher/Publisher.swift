@@ -26,6 +26,8 @@ public final class Publisher: Service, Sendable {
 
     private struct ProducerSlot {
         var current: KafkaProducer
+        /// When `current` took over: events handed over since are its own.
+        var currentSince = ContinuousClock.now
         /// A producer that hit a fatal error and waits to be replaced by ``runProducerRecovery()``.
         var failed: KafkaProducer?
         var parkedRecovery: CheckedContinuation<KafkaProducer?, Never>?
@@ -123,7 +125,7 @@ public final class Publisher: Service, Sendable {
         let group = DeliveryGroup(count: records.count)
         try await enqueue(records) { index in { group.record($0, at: index) } }
         let topics = Set(records.map(\.topic))
-        produce(core.state.withLock { $0.take(topics: topics, reason: .forced) })
+        produce(core.state.withLock { $0.take(topics: topics, reason: .forced, now: .now) })
         return await group.results()
     }
 
@@ -139,7 +141,7 @@ public final class Publisher: Service, Sendable {
     /// Hands every waiting batch to Kafka now and returns when every event accepted before the call
     /// has been acknowledged or has failed.
     public func flush() async {
-        produce(core.state.withLock { $0.takeAll(reason: .forced) })
+        produce(core.state.withLock { $0.takeAll(reason: .forced, now: .now) })
         await withCheckedContinuation { continuation in
             if !core.state.withLock({ $0.addDrainWaiter(continuation) }) { continuation.resume() }
         }
@@ -162,13 +164,14 @@ public final class Publisher: Service, Sendable {
                 group.addTask { await self.runBatchTimer() }
                 group.addTask { await self.runWaiterTimer() }
                 group.addTask { await self.runProducerRecovery() }
+                group.addTask { await self.runDeliveryWatchdog() }
             }
         }
         await shutDown()
     }
 
     private func shutDown() async {
-        let (waiters, batches) = core.state.withLock { state in (state.beginShutdown(), state.takeAll(reason: .shutdown)) }
+        let (waiters, batches) = core.state.withLock { state in (state.beginShutdown(), state.takeAll(reason: .shutdown, now: .now)) }
         for waiter in waiters { waiter.continuation.resume(throwing: PublisherError.shutDown) }
         let pending = core.state.withLock { $0.pendingEvents }
         logger.info("publisher shutting down", metadata: ["publisher.pending": "\(pending)"])
@@ -241,7 +244,7 @@ public final class Publisher: Service, Sendable {
     /// Hands batches to librdkafka. A record it refuses at once fails with that error.
     private func produce(_ batches: [PublisherState.ReadyBatch]) {
         guard !batches.isEmpty else { return }
-        let producer = self.producer.withLock { $0.current }
+        var producer = self.producer.withLock { $0.current }
         // librdkafka sometimes never recovers an idempotent producer whose broker restarted (its records
         // only ever time out): one whose reports were all timeouts for two delivery timeouts is replaced.
         // Against a broker that is really down the new one fails the same way, and nothing is lost.
@@ -257,7 +260,7 @@ public final class Publisher: Service, Sendable {
             var lastError: KafkaError?
             for event in batch.events {
                 do {
-                    try producer.produce(event.record, id: event.id)
+                    try produce(event.record, id: event.id, on: &producer)
                 } catch {
                     refused.append((event.id, .failure(.deliveryFailed(error))))
                     lastError = error
@@ -270,6 +273,19 @@ public final class Publisher: Service, Sendable {
                 if lastError.code == .fatal { requestReplacement(of: producer, reason: "fatal error") }
                 core.complete(refused)
             }
+        }
+    }
+
+    /// Hands one record to `producer`, or, when that one was replaced (and closed) since it was taken,
+    /// to its successor, which then takes the rest of the batch.
+    private func produce(_ record: KafkaProducerRecord, id: UInt64, on producer: inout KafkaProducer) throws(KafkaError) {
+        do {
+            try producer.produce(record, id: id)
+        } catch {
+            let current = self.producer.withLock { $0.current }
+            guard error.code == .closed, current !== producer else { throw error }
+            producer = current
+            try producer.produce(record, id: id)
         }
     }
 
@@ -313,6 +329,7 @@ public final class Publisher: Service, Sendable {
                 let fresh = try Self.makeProducer(configuration, core: core, logger: logger)
                 producer.withLock { slot in
                     slot.current = fresh
+                    slot.currentSince = .now
                     slot.failed = nil
                 }
             } catch {
@@ -322,6 +339,39 @@ public final class Publisher: Service, Sendable {
             }
             failed.purge()
             await failed.close(timeout: .seconds(1))
+        }
+    }
+
+    /// How long after its delivery timeout an event without a delivery report fails anyway.
+    static let deliveryReportGrace: Duration = .seconds(5)
+
+    /// librdkafka reports every record within its message timeout, except when it does not: an
+    /// idempotent producer whose broker was killed kept records unreported for minutes while it retried
+    /// for a producer id, and the requests waiting on them with it. Every second, events still without a
+    /// report ``deliveryReportGrace`` after their delivery timeout fail here (their callers may publish
+    /// them again; the collectors drop the duplicate if Kafka had them after all), and a current producer
+    /// that held one is replaced.
+    private func runDeliveryWatchdog() async {
+        let limit = configuration.deliveryTimeout + Self.deliveryReportGrace
+        let error = PublisherError.deliveryFailed(KafkaError(
+            code: .messageTimedOut, name: "_MSG_TIMED_OUT", message: "no delivery report from Kafka within \(limit)"
+        ))
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(1))
+            } catch {
+                return
+            }
+            let overdue = core.state.withLock { $0.takeOverdue(handedOverBefore: .now - limit) }
+            guard let newest = overdue.last else { continue }
+            logger.error("events without a delivery report", metadata: [
+                "publisher.failed": "\(overdue.count)", "publisher.limit": "\(limit)",
+            ])
+            core.complete(overdue.map { ($0.id, .failure(error)) })
+            let (current, since) = producer.withLock { ($0.current, $0.currentSince) }
+            if newest.handedOverAt >= since {
+                requestReplacement(of: current, reason: "no delivery report within \(limit)")
+            }
         }
     }
 

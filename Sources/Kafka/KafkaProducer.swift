@@ -16,6 +16,11 @@ public final class KafkaProducer: Sendable {
     private let topics = Mutex<[String: TopicHandle]>([:])
     private let pollLoop: PollLoop
     private let worker = BlockingWorker(label: "kafka.producer.flush")
+    /// `produce` calls in progress, plus ``closedFlag`` once ``close(timeout:)`` began. A record handed
+    /// over after the polling thread stopped would never get its report (its publisher would wait
+    /// forever), so `close` refuses new records first and waits for those being handed over.
+    private let producing = Atomic<Int>(0)
+    private static let closedFlag = 1 << 62
 
     /// - Parameters:
     ///   - configuration: librdkafka properties; ``KafkaConfiguration/producer(brokers:deliveryTimeout:linger:)``
@@ -59,8 +64,13 @@ public final class KafkaProducer: Sendable {
     /// Hands a record to librdkafka; returns at once. Its delivery report carries `id`.
     ///
     /// - Throws: ``KafkaError`` when librdkafka refuses the record, e.g. `queueFull` when its internal
-    ///   queue is at `queue.buffering.max.messages`.
+    ///   queue is at `queue.buffering.max.messages`, or `closed` once ``close(timeout:)`` began.
     public func produce(_ record: KafkaProducerRecord, id: UInt64) throws(KafkaError) {
+        guard producing.add(1, ordering: .acquiring).newValue & Self.closedFlag == 0 else {
+            producing.subtract(1, ordering: .releasing)
+            throw KafkaError.closedClient
+        }
+        defer { producing.subtract(1, ordering: .releasing) }
         let topic = try topicHandle(record.topic)
         var headers: OpaquePointer?
         if !record.headers.isEmpty {
@@ -110,9 +120,15 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Flushes (waiting up to `timeout`), serves the last delivery reports and stops the polling thread.
-    /// Records still outstanding after `timeout` are purged, so each still gets a (failed) report.
+    /// Refuses new records, flushes (waiting up to `timeout`), serves the last delivery reports and stops
+    /// the polling thread. Records still outstanding after `timeout` are purged, so each still gets a
+    /// (failed) report.
     public func close(timeout: Duration) async {
+        producing.bitwiseOr(Self.closedFlag, ordering: .acquiringAndReleasing)
+        // Calls already past the check finish within microseconds; wait for them to reach librdkafka.
+        while producing.load(ordering: .acquiring) != Self.closedFlag {
+            await Task.yield()
+        }
         do {
             try await flush(timeout: timeout)
         } catch {

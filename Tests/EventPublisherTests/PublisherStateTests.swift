@@ -41,7 +41,7 @@ import Testing
         var state = state(size: 10)
         #expect(reserve(&state, events: 3, bytes: 30))
         _ = state.append([record("a"), record("b"), record("c")], now: start) { _ in { _ in } }
-        let taken = state.take(topics: ["a", "b"], reason: .forced)
+        let taken = state.take(topics: ["a", "b"], reason: .forced, now: start)
         #expect(taken.map(\.topic) == ["a", "b"])
         #expect(taken.allSatisfy { $0.reason == .forced && $0.events.count == 1 })
         // Another caller's batch keeps waiting for its size or time.
@@ -75,13 +75,13 @@ import Testing
         var state = state(size: 5, maximumSize: 5)
         _ = state.reserve(events: 4, bytes: 40)
         _ = state.append(Array(repeating: record(), count: 4), now: start) { _ in { _ in } }
-        let flushed = state.takeAll(reason: .forced)
+        let flushed = state.takeAll(reason: .forced, now: start)
         #expect(flushed.map(\.events.count) == [4])
         var large = self.state(size: 2, maximumSize: 3)
         _ = large.reserve(events: 7, bytes: 70)
         _ = large.append(Array(repeating: record(), count: 1), now: start) { _ in { _ in } }
         // A forced flush of a batch longer than the maximum (possible only with a later policy) is split.
-        let pieces = large.takeAll(reason: .shutdown)
+        let pieces = large.takeAll(reason: .shutdown, now: start)
         #expect(pieces.allSatisfy { $0.events.count <= 3 })
     }
 
@@ -123,6 +123,25 @@ import Testing
         #expect(complete(&state, [(id, .success(receipt))]).completed.count == 1)
         #expect(complete(&state, [(id, .success(receipt)), (999, .success(receipt))]).completed.isEmpty)
         #expect(state.status().pendingEvents == 0)
+    }
+
+    @Test func eventsWithoutAReportLongAfterTheyWereHandedOverAreOverdueOnce() {
+        var state = state(size: 2)
+        _ = state.reserve(events: 4, bytes: 40)
+        let first = state.append([record(), record()], now: start) { _ in { _ in } }.ready[0].events.map(\.id)
+        let second = state.append([record(), record()], now: start + .seconds(5)) { _ in { _ in } }.ready[0].events.map(\.id)
+        let receipt = DeliveryReceipt(topic: "t", partition: 0, offset: 1)
+        _ = state.complete([(first[0], .success(receipt))])
+
+        #expect(state.takeOverdue(handedOverBefore: start).isEmpty)
+        let overdue = state.takeOverdue(handedOverBefore: start + .seconds(1))
+        #expect(overdue.map(\.id) == [first[1]])
+        #expect(overdue.map(\.handedOverAt) == [start])
+        // Still in flight until completed, but not reported twice.
+        #expect(state.status().pendingEvents == 3)
+        #expect(state.takeOverdue(handedOverBefore: start + .seconds(1)).isEmpty)
+        _ = state.complete([(second[0], .success(receipt))])
+        #expect(state.takeOverdue(handedOverBefore: start + .seconds(6)).map(\.id) == [second[1]])
     }
 
     @Test func shutdownRefusesNewEventsAndFailsWhatNeverGotAReport() {

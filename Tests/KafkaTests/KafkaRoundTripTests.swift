@@ -83,6 +83,23 @@ import Testing
         #expect(reports.first?.error?.code == .messageTimedOut)
     }
 
+    /// Its polling thread is gone after `close`, so a record taken then would never be reported.
+    @Test func aClosedProducerRefusesRecords() async throws {
+        let producer = try KafkaProducer(
+            configuration: .producer(brokers: "127.0.0.1:1", deliveryTimeout: .seconds(1)), logger: logger
+        ) { _ in }
+        await producer.close(timeout: .seconds(1))
+        #expect(throws: KafkaError.self) {
+            try producer.produce(KafkaProducerRecord(topic: "nowhere", value: [1]), id: 1)
+        }
+        do {
+            try producer.produce(KafkaProducerRecord(topic: "nowhere", value: [1]), id: 2)
+        } catch {
+            #expect(error.code == .closed)
+        }
+        #expect(producer.outstandingCount == 0)
+    }
+
     @Test func invalidSettingsAreRejectedWithTheirName() throws {
         var configuration = KafkaConfiguration.producer(brokers: "127.0.0.1:1")
         configuration["acks"] = "most"

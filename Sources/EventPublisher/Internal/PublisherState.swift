@@ -56,6 +56,10 @@ struct PublisherState {
     private(set) var isShuttingDown = false
     private var batches: [String: Batch] = [:]
     private var inFlight: [UInt64: InFlight] = [:]
+    /// Events handed to Kafka, in that order, for ``takeOverdue(handedOverBefore:)``; entries of events
+    /// that completed meanwhile are dropped from the front, or all at once when they outnumber those in flight.
+    private var handedOver: [(id: UInt64, at: ContinuousClock.Instant)] = []
+    private var handedOverStart = 0
     private var nextID: UInt64 = 1
     private var usedEvents = 0
     private var usedBytes = 0
@@ -157,7 +161,7 @@ struct PublisherState {
             }
             batches[topic]!.events.append(event)
             if batches[topic]!.events.count >= policy.size {
-                ready += take(topic: topic, reason: .size)
+                ready += take(topic: topic, reason: .size, now: now)
             }
         }
         return (startedBatch, ready)
@@ -171,24 +175,26 @@ struct PublisherState {
     /// Batches whose oldest event has waited the time limit at `now`.
     mutating func takeDue(now: ContinuousClock.Instant) -> [ReadyBatch] {
         let due = batches.filter { $0.value.oldest + policy.timeout <= now }.map(\.key)
-        return due.flatMap { take(topic: $0, reason: .time) }
+        return due.flatMap { take(topic: $0, reason: .time, now: now) }
     }
 
     /// Every waiting batch, for a forced flush or shutdown.
-    mutating func takeAll(reason: BatchPolicy.FlushReason) -> [ReadyBatch] {
-        batches.keys.sorted().flatMap { take(topic: $0, reason: reason) }
+    mutating func takeAll(reason: BatchPolicy.FlushReason, now: ContinuousClock.Instant) -> [ReadyBatch] {
+        batches.keys.sorted().flatMap { take(topic: $0, reason: reason, now: now) }
     }
 
     /// The waiting batches of `topics`, for a caller that has handed over everything it has.
-    mutating func take(topics: Set<String>, reason: BatchPolicy.FlushReason) -> [ReadyBatch] {
-        topics.sorted().flatMap { take(topic: $0, reason: reason) }
+    mutating func take(topics: Set<String>, reason: BatchPolicy.FlushReason, now: ContinuousClock.Instant) -> [ReadyBatch] {
+        topics.sorted().flatMap { take(topic: $0, reason: reason, now: now) }
     }
 
-    /// Removes a topic's batch, split so no piece exceeds the maximum size, and marks it in flight.
-    private mutating func take(topic: String, reason: BatchPolicy.FlushReason) -> [ReadyBatch] {
+    /// Removes a topic's batch, split so no piece exceeds the maximum size, and marks it in flight (handed
+    /// to Kafka at `now`).
+    private mutating func take(topic: String, reason: BatchPolicy.FlushReason, now: ContinuousClock.Instant) -> [ReadyBatch] {
         guard let batch = batches.removeValue(forKey: topic) else { return [] }
         for event in batch.events {
             inFlight[event.id] = InFlight(topic: topic, bytes: event.bytes, enqueuedAt: event.enqueuedAt, completion: event.completion)
+            handedOver.append((event.id, now))
         }
         let pieces = stride(from: 0, to: batch.events.count, by: policy.maximumSize).map {
             ReadyBatch(topic: topic, events: Array(batch.events[$0..<min($0 + policy.maximumSize, batch.events.count)]), reason: reason)
@@ -260,6 +266,29 @@ struct PublisherState {
         isShuttingDown = true
         defer { waiters = [] }
         return waiters
+    }
+
+    /// Events handed to Kafka before `cutoff` that still have no outcome, oldest first, with the instant
+    /// each was handed over. They stay in flight: the caller completes them.
+    mutating func takeOverdue(handedOverBefore cutoff: ContinuousClock.Instant) -> [(id: UInt64, handedOverAt: ContinuousClock.Instant)] {
+        if handedOver.count - handedOverStart > 2 * inFlight.count + 1024 {
+            handedOver = handedOver[handedOverStart...].filter { inFlight[$0.id] != nil }
+            handedOverStart = 0
+        }
+        var overdue: [(id: UInt64, handedOverAt: ContinuousClock.Instant)] = []
+        while handedOverStart < handedOver.count {
+            let entry = handedOver[handedOverStart]
+            if inFlight[entry.id] != nil {
+                guard entry.at < cutoff else { break }
+                overdue.append((entry.id, entry.at))
+            }
+            handedOverStart += 1
+        }
+        if handedOverStart > 1024, handedOverStart * 2 > handedOver.count {
+            handedOver.removeFirst(handedOverStart)
+            handedOverStart = 0
+        }
+        return overdue
     }
 
     /// After the producer closed: fails what never got a delivery report, so no caller waits forever.
