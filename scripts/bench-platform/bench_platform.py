@@ -190,6 +190,26 @@ class ReportProbe(threading.Thread):
 
 # MARK: The processes
 
+def descendants(pid):
+    """Every process below `pid`, read from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, pending = [], [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            found.append(child)
+            pending.append(child)
+    return found
+
+
 class Processes:
     def __init__(self):
         self.children = []
@@ -206,7 +226,14 @@ class Processes:
             try:
                 child.wait(seconds)
             except subprocess.TimeoutExpired:
+                # `up`'s collectors run in sessions of their own, outside its process group.
+                below = descendants(child.pid)
                 os.killpg(child.pid, signal.SIGKILL)
+                for pid in below:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 child.wait()
         self.children.remove(child)
 
