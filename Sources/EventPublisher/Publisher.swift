@@ -353,9 +353,7 @@ public final class Publisher: Service, Sendable {
     /// that held one is replaced.
     private func runDeliveryWatchdog() async {
         let limit = configuration.deliveryTimeout + Self.deliveryReportGrace
-        let error = PublisherError.deliveryFailed(KafkaError(
-            code: .messageTimedOut, name: "_MSG_TIMED_OUT", message: "no delivery report from Kafka within \(limit)"
-        ))
+        let error = PublisherError.deliveryFailed(KafkaError(code: .messageTimedOut, message: "no delivery report from Kafka within \(limit)"))
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: .seconds(1))

@@ -39,6 +39,12 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
+    /// An error of librdkafka's `code` raised by its caller (e.g. a record that never got a report),
+    /// named as librdkafka names the code.
+    public init(code: Code, message: String) {
+        self.init(rd_kafka_resp_err_t(rawValue: code.rawValue), message: message)
+    }
+
     init(_ error: rd_kafka_resp_err_t, message: String? = nil) {
         self.code = Code(error)
         self.name = String(cString: rd_kafka_err2name(error))

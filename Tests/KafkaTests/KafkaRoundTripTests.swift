@@ -100,6 +100,12 @@ import Testing
         #expect(producer.outstandingCount == 0)
     }
 
+    @Test func anErrorRaisedWithACodeCarriesLibrdkafkasNameForIt() {
+        let error = KafkaError(code: .messageTimedOut, message: "no report")
+        #expect(error.name == "_MSG_TIMED_OUT")
+        #expect(error.message == "no report")
+    }
+
     @Test func invalidSettingsAreRejectedWithTheirName() throws {
         var configuration = KafkaConfiguration.producer(brokers: "127.0.0.1:1")
         configuration["acks"] = "most"
