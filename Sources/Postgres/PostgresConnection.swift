@@ -141,7 +141,8 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Runs the `SELECT` `query` through a cursor and hands its rows to `body` `batchSize` at a time, so that
-    /// a result of millions of rows costs the memory of one batch, not of the whole result. Call it inside
+    /// a result of millions of rows costs the memory of two batches, not of the whole result: while `body`
+    /// works on one batch the server already reads the next, so the two take turns on neither. Call it inside
     /// ``withTransaction(isolation:_:)`` (a cursor lives in a transaction); when `body` throws, the error
     /// ends the transaction and the cursor with it.
     ///
@@ -157,10 +158,15 @@ public final class PostgresConnection: @unchecked Sendable {
         try await execute(declare)
         let batchSize = max(1, batchSize)
         let fetch = PostgresQuery(unsafeSQL: "FETCH FORWARD \(batchSize) FROM \(cursor)")
+        var rows = try await self.query(fetch)
         while true {
-            let rows = try await self.query(fetch)
+            // A short batch is the last one. When `body` throws, the fetch still runs to its end (a sent
+            // statement is never interrupted) before the error reaches the caller's ROLLBACK.
+            let isLast = rows.count < batchSize
+            async let following: PostgresRows? = isLast ? nil : self.query(fetch)
             if !rows.isEmpty { try await body(rows) }
-            if rows.count < batchSize { break }
+            guard let next = try await following else { break }
+            rows = next
         }
         try await execute(PostgresQuery(unsafeSQL: "CLOSE \(cursor)"))
     }

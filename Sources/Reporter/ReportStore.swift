@@ -9,7 +9,7 @@ public import Postgres
 public struct ReportStore: Sendable {
     public let client: PostgresClient
     /// Rows per batch of the cursors over a ragged range's edge events (a quarter of it for user histories):
-    /// the memory of a distinct-user report over large edges.
+    /// the memory of a distinct-user report over large edges is two batches (one read while the other is used).
     public let batchRows: Int
 
     /// A few megabytes of edge events.
@@ -215,8 +215,9 @@ public struct ReportStore: Sendable {
         let columns = dimensions.compactMap { dimension in dimension.eventColumn.map { (name: dimension.rawValue, sql: $0) } }
         let countsUsers = dimensions.contains(.users)
         var edges = EdgeUsers(mode: mode)
-        // The edges' events and the users' histories are read through cursors, a batch at a time, so that
-        // millions of events cost the memory of one batch; between batches the task yields, so that the
+        // The edges' events and the users' histories are read through cursors, a batch at a time (the next
+        // one read while this one is grouped), so that millions of events cost the memory of two batches;
+        // between batches the task yields, so that the
         // cooperative pool's few threads keep serving other requests (and a cancelled request stops).
         try await connection.forEachBatch(of: """
             SELECT source, user_id, occurred_at >= \(range.bounds.lowerBound) AND occurred_at < \(range.bounds.upperBound) AS inside

@@ -41,6 +41,23 @@ import Testing
         }
     }
 
+    @Test func everyRawPartitionHasTheEventTimeIndexAlsoThoseCreatedLater() async throws {
+        try await TestDatabase.with { database in
+            let day = UTCCalendar.day(year: 2031, month: 3, day: 4)
+            try await EventPartitions(client: database.client, logger: testLogger).ensure(days: [day])
+            let partitions = try await database.client.query("""
+                SELECT c.relname AS partition, (SELECT count(*) FROM pg_indexes i WHERE i.tablename = c.relname
+                                                AND i.indexdef LIKE '%USING btree (occurred_at)') AS time_indexes
+                FROM pg_inherits JOIN pg_class c ON c.oid = inhrelid WHERE inhparent = 'events'::regclass
+                """)
+            #expect(partitions.count >= 1)
+            for partition in partitions {
+                let name = try partition.decode(String.self, column: "partition")
+                #expect(try partition.decode(Int.self, column: "time_indexes") == 1, "\(name)")
+            }
+        }
+    }
+
     @Test func theCounterMigrationCarriesExistingActivityOver() async throws {
         try await TestDatabase.with(migrated: false) { database in
             let upToActivityRows = SchemaMigrator(client: database.client, migrations: Array(Migration.all.prefix(4)), logger: testLogger)

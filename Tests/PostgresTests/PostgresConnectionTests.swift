@@ -143,6 +143,46 @@ import Testing
         await connection.close()
     }
 
+    @Test func theNextBatchIsFetchedWhileTheCallerWorksOnOne() async throws {
+        let connection = try await TestDatabase.connect()
+        let observer = try await TestDatabase.connect()
+        let pid = try await connection.query("SELECT pg_backend_pid() AS pid")[0].decode(Int.self, column: "pid")
+        var fetchingDuringFirstBatch = false
+        var numbers: [Int] = []
+        try await connection.withTransaction { connection in
+            // The second row takes two seconds to produce: its FETCH is still running while the first batch is
+            // handed over, if it was sent before.
+            try await connection.forEachBatch(of: """
+                SELECT n, CASE WHEN n = 2 THEN pg_sleep(2) END AS pause FROM generate_series(1, 2) AS n WHERE n > \(0)
+                """, rows: 1) { rows in
+                let number = try rows[0].decode(Int.self, column: "n")
+                numbers.append(number)
+                guard number == 1 else { return }
+                fetchingDuringFirstBatch = try await eventually(timeout: .seconds(10), every: .milliseconds(50)) {
+                    let activity = try await observer.query(
+                        "SELECT query FROM pg_stat_activity WHERE pid = \(pid) AND state = 'active'")
+                    return try activity.first?.decode(String.self, column: "query").hasPrefix("FETCH") ?? false
+                }
+            }
+        }
+        #expect(fetchingDuringFirstBatch)
+        #expect(numbers == [1, 2])
+
+        // A batch's handler that throws ends the cursor with its error, after the fetch already sent; the
+        // connection stays usable.
+        struct Stop: Error {}
+        await #expect(throws: Stop.self) {
+            try await connection.withTransaction { connection in
+                try await connection.forEachBatch(of: "SELECT n FROM generate_series(1, 100) AS n WHERE n > \(0)", rows: 10) { _ in
+                    throw Stop()
+                }
+            }
+        }
+        #expect(try await connection.query("SELECT 1 AS one")[0].decode(Int.self, column: "one") == 1)
+        await observer.close()
+        await connection.close()
+    }
+
     @Test func decodingErrorsNameTheColumn() async throws {
         let connection = try await TestDatabase.connect()
         let row = try #require(try await connection.query("SELECT 'abc' AS word, NULL::int AS nothing").first)

@@ -20,7 +20,7 @@ public struct Migration: Sendable, Hashable {
 extension Migration {
     /// Every migration of the platform, in version order.
     public static let all: [Migration] = [rawEvents, aggregates, importedFiles, readerRole, distinctUserCounters, rawEventReaders, completeThrough, emptyRangeReaders,
-                                          historyReaderInSwift, roomForUpdates]
+                                          historyReaderInSwift, roomForUpdates, eventTimeIndex]
 
     /// Raw events, the dedupe keys and the collectors' progress.
     ///
@@ -28,8 +28,9 @@ extension Migration {
     /// (ahead, and on demand for any day an event needs) and drops after the retention period. A primary
     /// key on a partitioned table must contain the partition key, and retention drops old rows, so
     /// deduplication by (source, event id) lives in `event_keys`, which is never pruned: a replay of an
-    /// event however old is still recognised. `events` has no index: reports read the aggregates, and the
-    /// raw rows are for audits and rebuilding them. The payload is the event's JSON as text: it is only
+    /// event however old is still recognised. `events` has no other index: reports read the aggregates
+    /// (and the raw rows of a range's ragged edges, by time: ``eventTimeIndex``), and the raw rows are for
+    /// audits and rebuilding them. The payload is the event's JSON as text: it is only
     /// read back whole, and text loads faster than `jsonb` (no parse on insert).
     static let rawEvents = Migration(version: 1, name: "raw events, dedupe keys, collector offsets", sql: """
         CREATE TABLE events (
@@ -331,5 +332,15 @@ extension Migration {
         ALTER TABLE user_value_counts SET (fillfactor = 50);
         ALTER TABLE cohort_activity SET (fillfactor = 50);
         ALTER TABLE user_histories SET (fillfactor = 70);
+        """)
+
+    /// A report over a range that does not fall on the aggregates' buckets reads the raw events of its ragged
+    /// edges: minutes of an hour, hours of a day. Without an index every such report scanned the edges'
+    /// daily partitions whole (a 30-minute edge read a whole day, payloads included). A B-tree on the event
+    /// time (each partition gets its own, also those created later) lets it read the edge only; BRIN would
+    /// be smaller, but late and replayed events arrive out of time order, which it does not tolerate.
+    /// Creating it locks `events` against writes while it builds: collectors wait, nothing is lost.
+    static let eventTimeIndex = Migration(version: 11, name: "index on the raw events' time", sql: """
+        CREATE INDEX events_occurred_at ON events (occurred_at);
         """)
 }

@@ -77,12 +77,15 @@ struct ReporterBenchCommand: AsyncParsableCommand {
         if exists {
             let client = PostgresClient(configuration: .init(url: url, maximumConnections: 1), logger: logger)
             let stored = try? await client.query("SELECT description FROM bench_data_set").first?.decode(String.self, column: "description")
-            await client.close()
             if stored == marker {
                 print("reusing \(name): \(marker)")
+                // A data set loaded by an earlier build gets the migrations added since (an index, say).
+                try await SchemaMigrator(client: client, logger: logger).migrate()
+                await client.close()
                 await admin.close()
                 return url
             }
+            await client.close()
             _ = try await admin.execute("DROP DATABASE \(identifier: name) WITH (FORCE)")
         }
         _ = try await admin.execute("CREATE DATABASE \(identifier: name)")
