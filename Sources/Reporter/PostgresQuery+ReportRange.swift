@@ -15,6 +15,20 @@ extension PostgresQuery.StringInterpolation {
         }
     }
 
+    /// The bucket column of an aggregate of `granularity` (`hour`, a timestamptz, or `day`, a UTC date)
+    /// within the whole buckets of `range`.
+    mutating func appendInterpolation(wholeBucketsOf range: ReportRange, granularity: TimeGranularity) {
+        let (column, open, close) = switch granularity {
+        case .hour: ("hour", "", "")
+        case .day: ("day", "(", " AT TIME ZONE 'UTC')::date")
+        }
+        appendLiteral("\(column) >= \(open)")
+        appendInterpolation(range.whole.lowerBound)
+        appendLiteral("\(close) AND \(column) < \(open)")
+        appendInterpolation(range.whole.upperBound)
+        appendLiteral(close)
+    }
+
     /// `occurred_at` within `first` or `second`, each `[lower, upper)`; a nil one matches nothing.
     private mutating func appendInterpolation(occurredIn first: Range<Date>?, or second: Range<Date>?) {
         appendLiteral("(occurred_at >= ")

@@ -55,7 +55,6 @@ public struct ReportParameters: Sendable, Hashable {
                 throw Self.invalid("\(parameter.rawValue) must be a whole second, not a fraction of one")
             }
         }
-        range = ReportRange(from: from, to: to, bucketSeconds: route.granularity.seconds)
 
         if let text = values[.source] { source = try Self.source(text, parameter: .source) }
         if let text = values[.funnelStage] {
@@ -80,6 +79,7 @@ public struct ReportParameters: Sendable, Hashable {
             self.limit = limit
         }
         if let text = values[.segment] { segment = try Self.segment(text) }
+        range = ReportRange(from: from, to: to, bucketSeconds: route.granularity(segment: segment).seconds)
     }
 
     /// The parameters of `query` by name, each known to `route` and given once.

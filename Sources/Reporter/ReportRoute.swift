@@ -46,14 +46,20 @@ public enum ReportRoute: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The time step of the aggregate the route reads: the whole steps of a range are read from it, the
-    /// parts of a step at its edges from the raw events (``ReportRange``).
-    var granularity: TimeGranularity {
+    /// The time step of the aggregate the route reads for `segment`: the whole steps of a range are read
+    /// from it, the parts of a step at its edges from the raw events (``ReportRange``). Top events read the
+    /// hourly counts unless the segment is on a field only the daily counts keep (country, device), so that
+    /// their edges are minutes rather than most of a day.
+    func granularity(segment: Segment?) -> TimeGranularity {
         switch self {
         case .events, .revenue: .hour
-        case .funnel, .demographics, .dau, .topEvents, .retention: .day
+        case .topEvents: segment.map { Self.hourlyCountFields.contains($0.field) } ?? true ? .hour : .day
+        case .funnel, .demographics, .dau, .retention: .day
         }
     }
+
+    /// The segment fields the hourly event counts keep.
+    static let hourlyCountFields: Set<Segment.Field> = [.source, .eventType]
 }
 
 /// A query parameter of the reports API.

@@ -115,13 +115,20 @@ public struct ReportStore: Sendable {
     }
 
     /// `/stats/top-events`: the most frequent event types in the segment, most frequent first (ties by name).
+    /// Whole hours from the hourly counts unless the segment needs the daily ones
+    /// (``ReportRoute/granularity(segment:)``).
     public func topEvents(_ parameters: ReportParameters) async throws -> [ReportGroup<Int>] {
         let range = parameters.range
+        let granularity = ReportRoute.topEvents.granularity(segment: parameters.segment)
+        // Fixed SQL chosen by the segment's parsed field; the hourly counts have no country or device.
+        let (table, fields) = granularity == .hour
+            ? ("event_counts_hourly", "NULL::text AS country, NULL::text AS device")
+            : ("event_counts_daily", "country, device")
         let rows = try await client.query("""
             SELECT event_type, sum(events)::bigint AS count
             FROM (
-                SELECT source, event_type, country, device, events FROM event_counts_daily
-                WHERE day >= \(range.wholeFirstDay)::date AND day < \(range.wholeEndDay)::date
+                SELECT source, event_type, \(unescaped: fields), events FROM \(unescaped: table)
+                WHERE \(wholeBucketsOf: range, granularity: granularity)
                 UNION ALL
                 SELECT source, event_type, country, device, 1 FROM events WHERE \(edgesOf: range)
             ) counted

@@ -50,6 +50,18 @@ import Testing
         #expect(whole.isWhole && whole.whole == instant("2025-03-12T00:00:00Z")..<instant("2025-03-14T00:00:00Z"))
         #expect(try parse(.events, [("from", "2025-03-12T06:00:00Z"), ("to", "2025-03-12T08:00:00+01:00")]).range.isWhole)
         #expect(try !parse(.dau, [("from", "2025-03-12T06:00:00Z"), ("to", "2025-03-13")]).range.isWhole)
+
+        // Top events read hours unless the segment's field is one only the daily counts keep.
+        let morning = [("from", "2025-03-12T06:30:00Z"), ("to", "2025-03-14T18:00:00Z")]
+        for segment in [nil, "source:app", "event_type:like"] as [String?] {
+            let top = try parse(.topEvents, morning + (segment.map { [("segment", $0)] } ?? [])).range
+            #expect(top.whole == instant("2025-03-12T07:00:00Z")..<instant("2025-03-14T18:00:00Z"), "\(segment ?? "no segment")")
+            #expect(top.head == instant("2025-03-12T06:30:00Z")..<instant("2025-03-12T07:00:00Z"))
+        }
+        for segment in ["country:UA", "properties.device:iOS"] {
+            let top = try parse(.topEvents, morning + [("segment", segment)]).range
+            #expect(top.whole == instant("2025-03-13T00:00:00Z")..<instant("2025-03-14T00:00:00Z"), "\(segment)")
+        }
     }
 
     /// The distinct-user reports read an edge's users from its complement within its day when the edges
