@@ -142,7 +142,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs the `SELECT` `query` through a cursor and hands its rows to `body` `batchSize` at a time, so that
     /// a result of millions of rows costs the memory of two batches, not of the whole result: while `body`
-    /// works on one batch the server already reads the next, so the two take turns on neither. Call it inside
+    /// works on one batch the server already reads the next, so neither waits for the other. Call it inside
     /// ``withTransaction(isolation:_:)`` (a cursor lives in a transaction); when `body` throws, the error
     /// ends the transaction and the cursor with it.
     ///

@@ -10,8 +10,8 @@ enum OpenAPIDocument {
             Reports over the events the collectors store (platform contract, section 5). Times are UTC;
             `from` is inclusive, `to` exclusive as a date-time and inclusive as a bare date. Any range to the
             second is answered exactly: its whole hours (/reports/events, /reports/revenue, /stats/top-events
-            unless segmented by country or device) or whole UTC days (the others) from the aggregates, the parts of an hour or day at its edges from the raw events,
-            and distinct users as the union of both. Every answer has a Data-As-Of header (and object answers
+            unless segmented by country or device) or whole UTC days (the others) from the aggregates, the
+            parts of an hour or day at its edges from the raw events, and distinct users as the union of both. Every answer has a Data-As-Of header (and object answers
             a data_as_of field): the time up to which every collector group has stored what Kafka held; it is
             absent while a collector has not marked all its partitions yet. Bad parameters answer 400 with
             {"error": "..."} naming the parameter.

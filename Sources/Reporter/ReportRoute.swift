@@ -53,7 +53,8 @@ public enum ReportRoute: String, Sendable, Hashable, CaseIterable {
     func granularity(segment: Segment?) -> TimeGranularity {
         switch self {
         case .events, .revenue: .hour
-        case .topEvents: segment.map { Self.hourlyCountFields.contains($0.field) } ?? true ? .hour : .day
+        case .topEvents:
+            if let field = segment?.field, !Self.hourlyCountFields.contains(field) { .day } else { .hour }
         case .funnel, .demographics, .dau, .retention: .day
         }
     }
