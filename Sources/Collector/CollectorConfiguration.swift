@@ -16,9 +16,10 @@ public struct CollectorConfiguration: Sendable, Hashable {
     public var topicPartitions: Int32 = 6
     /// Kafka bootstrap servers, `host:port[,host:port]`.
     public var brokers: String = "127.0.0.1:9092"
-    /// Consumer-group session timeout; short, because group joins on the local broker wait for about
-    /// half of it (contract section 7).
-    public var sessionTimeout: Duration = .seconds(10)
+    /// Consumer-group session timeout. Short, because the local broker holds every join for half of it,
+    /// and a scale-out rebalance stops the whole group that long (contract section 7); 6 s is the least a
+    /// stock Kafka broker accepts.
+    public var sessionTimeout: Duration = .seconds(6)
     /// The PostgreSQL database, as a `postgres://` URL.
     public var databaseURL: String = "postgres://postgres@127.0.0.1:5432/eventplatform"
     /// How long a collector session may sit in an open transaction without a statement before PostgreSQL

@@ -42,13 +42,14 @@ public struct KafkaConfiguration: Sendable, Hashable {
 
     /// Settings for a consumer-group member that commits offsets itself (no auto commit).
     ///
-    /// The session timeout is shorter than Kafka's 45 s default because group joins against the local
-    /// broker complete only after about half of it (see the platform contract, section 7).
+    /// The session timeout defaults to 6 s, the least a stock Kafka broker accepts
+    /// (`group.min.session.timeout.ms`), not to Kafka's 45 s: the local broker holds every join, and so
+    /// every rebalance of the group, for half of it (see the platform contract, section 7).
     public static func consumer(
         brokers: String,
         groupID: String,
         startFromBeginning: Bool = true,
-        sessionTimeout: Duration = .seconds(10)
+        sessionTimeout: Duration = .seconds(6)
     ) -> KafkaConfiguration {
         KafkaConfiguration(brokers: brokers, properties: [
             "group.id": groupID,

@@ -101,6 +101,9 @@ struct CollectorCommand: AsyncParsableCommand {
         if let timeout = try integer("COLLECTOR_LOCK_TIMEOUT_MS", in: environment), timeout > 0 {
             configuration.lockTimeout = .milliseconds(timeout)
         }
+        if let timeout = try integer("COLLECTOR_SESSION_TIMEOUT_MS", in: environment), timeout > 0 {
+            configuration.sessionTimeout = .milliseconds(timeout)
+        }
         guard configuration.batchSize > 0 else { throw ValidationError("the batch size must be at least 1") }
         guard (1...64).contains(configuration.groupMembers) else { throw ValidationError("the group members must be from 1 to 64") }
 

@@ -253,12 +253,12 @@ def one_run(args, number, binary, env, processes, work):
 
     ports = {name: free_port() for name in ("gateway", "reporter", "autoscaler", "peer")}
     platform_env = dict(env, DATABASE_URL=database)
-    log(f"run {number}: starting the platform (topics {prefix}*) and the peer")
+    log(f"run {number}: starting the platform (topics {prefix}*)" + ("" if args.only_e2e else " and the peer"))
     platform = processes.start(
         [binary, "up", "--no-traffic", "--topic-prefix", prefix, "--gateway-port", str(ports["gateway"]),
          "--reporter-port", str(ports["reporter"]), "--autoscaler-port", str(ports["autoscaler"]), "--collector-port-base", "0"],
         work / f"up-{number}.log", env=platform_env)
-    peer = processes.start(
+    peer = None if args.only_e2e else processes.start(
         [str(args.peer_python.parent / "uvicorn"), "app:app", "--workers", "2", "--port", str(ports["peer"]),
          "--no-access-log", "--log-level", "warning"],
         work / f"peer-{number}.log", env=dict(env, PEER_BROKERS=env["KAFKA_BROKERS"], PEER_TOPIC_PREFIX=prefix + "peer-"),
@@ -267,7 +267,8 @@ def one_run(args, number, binary, env, processes, work):
     peer_url = f"http://127.0.0.1:{ports['peer']}"
     wait_ready(gateway + "/health/ready")
     wait_ready(f"http://127.0.0.1:{ports['reporter']}/health/ready")
-    wait_ready(peer_url + "/health/ready")
+    if not args.only_e2e:
+        wait_ready(peer_url + "/health/ready")
     result = {"run": number}
 
     # End to end first, on empty topics: every event on a day of its own, counted by the reports API.
@@ -291,6 +292,9 @@ def one_run(args, number, binary, env, processes, work):
         raise RuntimeError(f"the reports count {total} events, {accepted} were accepted")
     result["e2e"] = {"events": accepted, "seconds": elapsed, "events_per_s": accepted / elapsed,
                      "ingest_events_per_s": accepted / ingest_seconds}
+    if args.only_e2e:
+        processes.stop(platform)
+        return result
 
     # COPY of the same rows into a table shaped like `events` (its indexes, no partitions): the ceiling.
     dump = work / "copy.csv"
@@ -384,6 +388,9 @@ def summary(runs):
     def ratio(a, b):
         return [x / y for x, y in zip(a, b)]
 
+    e2e = column("e2e", "events_per_s")
+    if "single" not in runs[0]:
+        return f"end to end: 4 clients bulk until the reports count every event: {spread(e2e)} events/s"
     lines = ["| what | platform | peer / baseline | platform ÷ peer or baseline |", "| --- | --- | --- | --- |"]
     s_rate, p_rate = column("single", "platform", "requests_per_s"), column("single", "peer", "requests_per_s")
     lines.append(f"| one event per POST, 50 connections: requests/s | {spread(s_rate)} | peer {spread(p_rate)} | {spread(ratio(s_rate, p_rate), 2)}× |")
@@ -396,7 +403,7 @@ def summary(runs):
     raw = column("librdkafka", "events_per_s")
     lines.append(f"| sustained, 4 clients × 5,000-event requests: events/s | {spread(u_plat)} | peer {spread(u_peer)} | {spread(ratio(u_plat, u_peer), 2)}× |")
     lines.append(f"| … beside raw librdkafka producing the same kind of events | | librdkafka {spread(raw)} | {spread(ratio(u_plat, raw), 2)}× |")
-    e2e, copy = column("e2e", "events_per_s"), column("copy", "rows_per_s")
+    copy = column("copy", "rows_per_s")
     lines.append(f"| end to end: 4 clients bulk until the reports count every event: events/s | {spread(e2e)} "
                  f"(ingest {spread(column('e2e', 'ingest_events_per_s'))}) | COPY {spread(copy)} rows/s | {spread(ratio(e2e, copy), 2)}× |")
     drain = column("drain", "events_per_s")
@@ -419,6 +426,8 @@ def main():
     parser.add_argument("--e2e-timeout", type=int, default=600)
     parser.add_argument("--drain-timeout", type=int, default=900)
     parser.add_argument("--baseline-events", type=int, default=500_000)
+    parser.add_argument("--only-e2e", action="store_true",
+                        help="only the end-to-end row (no peer, no baselines): for settings of the collectors, e.g. COLLECTOR_SESSION_TIMEOUT_MS")
     args = parser.parse_args()
 
     for tool in ("wrk", "curl", "psql"):
@@ -431,10 +440,12 @@ def main():
     runs = []
     try:
         for number in range(1, args.runs + 1):
-            log(f"run {number}: raw librdkafka baseline, {args.baseline_events} events")
-            baseline = librdkafka_baseline(str(args.binary), env, args.baseline_events)
+            if not args.only_e2e:
+                log(f"run {number}: raw librdkafka baseline, {args.baseline_events} events")
+                baseline = librdkafka_baseline(str(args.binary), env, args.baseline_events)
             result = one_run(args, number, str(args.binary), env, processes, work)
-            result["librdkafka"] = baseline
+            if not args.only_e2e:
+                result["librdkafka"] = baseline
             runs.append(result)
             log(f"run {number}: {json.dumps(result)}")
     finally:
