@@ -89,6 +89,9 @@ struct GatewayOptions: ParsableArguments {
 
         var publisherConfiguration = try PublisherConfiguration(environment: ProcessInfo.processInfo.environment)
         publisherConfiguration.brokers = brokers
+        if ProcessInfo.processInfo.environment["PUBLISHER_LINGER_MS"] == nil {
+            publisherConfiguration.linger = GatewayConfiguration.publisherLinger
+        }
         try await configuration.topics.createMissing(brokers: brokers, partitions: configuration.topicPartitions, logger: logger)
         return (configuration, try Publisher(configuration: publisherConfiguration, logger: logger))
     }

@@ -9,8 +9,9 @@ the platform stored. Every figure is repeated over `--runs` runs (platform and p
 run, so both see the same machine) and printed as median and range; the raw figures go to
 `.local/bench/platform-<time>.json`.
 
-Each measurement starts with the platform's collectors at rest (lag zero), so that it sees the platform
-as it runs in steady state, collectors keeping up with what it ingests. Rows (issue 13):
+Each measurement starts with the platform's collectors at rest: lag zero, and the autoscaler back at one
+collector per source (its scale-in waits 60 s after a backlog, so without this wait a measurement would
+share the cores with collectors stopping and groups rebalancing after the one before). Rows (issue 13):
   single     wrk, 50 connections, one Facebook event per POST /webhook/events: requests/s, p50, p99
   bulk       curl --data-binary of one 50,000-event body (curl sends Expect: 100-continue): seconds
   sustained  4 clients posting 5,000-event bulk requests for a fixed time: events/s accepted
@@ -311,8 +312,12 @@ def one_run(args, number, binary, env, processes, work):
     result["copy"] = {"rows_per_s": rows / copy_seconds}
 
     # Each measurement starts with the collectors at rest (lag zero), the platform's and the peer's alike.
+    def caught_up():
+        wait_caught_up(binary, prefix, platform_env, args.drain_timeout)
+
     def quiet():
-        wait_quiet(binary, prefix, platform_env, args.drain_timeout)
+        caught_up()
+        wait_until(lambda: collectors_at_rest(ports["autoscaler"]), args.drain_timeout, "the autoscaler scaling in", interval=1)
 
     log(f"run {number}: single events (wrk, 50 connections, {args.single_seconds} s each)")
     quiet()
@@ -346,16 +351,24 @@ def one_run(args, number, binary, env, processes, work):
 
     # The backlog the sustained run left, with nothing else running: timed until stored.
     log(f"run {number}: collectors draining the backlog")
-    quiet()
+    caught_up()
     drained = stored_offsets(database) - drain_from
     result["drain"] = {"events": drained, "events_per_s": drained / (time.monotonic() - drain_start)}
     processes.stop(platform)
     return result
 
 
-def wait_quiet(binary, prefix, env, seconds):
-    """Until the collectors have stored everything Kafka holds, so each measurement starts from rest."""
+def wait_caught_up(binary, prefix, env, seconds):
+    """Until the collectors have stored everything Kafka holds."""
     wait_until(lambda: total_lag(binary, env, prefix) == 0, seconds, "the collectors catching up", interval=1)
+
+
+def collectors_at_rest(autoscaler_port):
+    """Whether every consumer group runs its minimum, one collector (`autoscaler_replicas`)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{autoscaler_port}/metrics", timeout=5) as answer:
+        replicas = [float(line.split()[-1]) for line in answer.read().decode().splitlines()
+                    if line.startswith("autoscaler_replicas{")]
+    return bool(replicas) and all(count == 1 for count in replicas)
 
 
 def librdkafka_baseline(binary, env, events):

@@ -43,6 +43,7 @@ final class CollectorProcess: Sendable {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setflags(&attributes, Self.spawnNewSession)
+        Self.closeOnExecAboveStandardDescriptors()
         var child: pid_t = 0
         let result = posix_spawn(&child, arguments[0], nil, &attributes, &cArguments, &cEnvironment)
         guard result == 0 else { throw .cannotStart(command: arguments.joined(separator: " "), errno: result) }
@@ -59,6 +60,19 @@ final class CollectorProcess: Sendable {
                 return state.waiters
             }
             waiters.forEach { $0.resume(returning: status) }
+        }
+    }
+
+    /// Marks every open descriptor above standard error close-on-exec, so a collector inherits only its
+    /// standard input, output and error. SwiftNIO's listening sockets are not close-on-exec: a collector
+    /// that outlived a killed supervisor kept the gateway's ports bound, and a new `up` could not start.
+    /// (glibc's `posix_spawn_file_actions_addclosefrom_np` would do it in the child, but Swift's Glibc
+    /// module does not declare it.)
+    private static func closeOnExecAboveStandardDescriptors() {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for descriptor in entries.compactMap({ Int32($0) }) where descriptor > 2 {
+            let flags = fcntl(descriptor, F_GETFD)
+            if flags >= 0, flags & FD_CLOEXEC == 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
         }
     }
 
