@@ -1,16 +1,10 @@
 public import EventModel
+public import EventPublisher
 
 /// Settings of the ingestion gateway, with the contract's defaults (section 2).
 ///
 /// A plain value: the executable reads the environment and fills it in; tests change what they need.
 public struct GatewayConfiguration: Sendable, Hashable {
-    /// librdkafka's `linger.ms` for the gateway's publisher unless `PUBLISHER_LINGER_MS` says otherwise.
-    /// Every answer waits for its events' acknowledgements, so the linger is part of each request's
-    /// latency, and with a fixed number of clients it bounds throughput: 2 ms rather than the library's 5
-    /// took single-event requests from ~7,200 to ~8,900 a second on the 2-core machine (50 connections,
-    /// a fresh broker), bulk and sustained unchanged; more produce requests, each smaller, is the cost.
-    public static let publisherLinger: Duration = .milliseconds(2)
-
     /// The address to listen on.
     public var host: String = "0.0.0.0"
     /// The HTTP port.
@@ -100,4 +94,21 @@ public struct GatewayConfigurationError: Error, Sendable, CustomStringConvertibl
     public let description: String
 
     static func invalid(_ description: String) -> Self { Self(description: description) }
+}
+
+extension GatewayConfiguration {
+    /// librdkafka's `linger.ms` for the gateway's publisher unless `PUBLISHER_LINGER_MS` says otherwise.
+    /// Every answer waits for its events' acknowledgements, so the linger is part of each request's
+    /// latency, and with a fixed number of clients it bounds throughput: 2 ms rather than the library's 5
+    /// took single-event requests from ~7,200 to ~8,900 a second on the 2-core machine (50 connections,
+    /// a fresh broker), bulk and sustained unchanged; more produce requests, each smaller, is the cost.
+    public static let publisherLinger: Duration = .milliseconds(2)
+
+    /// The gateway's publisher settings from `environment` (``PublisherConfiguration/init(environment:)``),
+    /// lingering ``publisherLinger`` unless the environment sets `PUBLISHER_LINGER_MS`.
+    public static func publisherConfiguration(environment: [String: String]) throws -> PublisherConfiguration {
+        var configuration = try PublisherConfiguration(environment: environment)
+        if environment["PUBLISHER_LINGER_MS"] == nil { configuration.linger = publisherLinger }
+        return configuration
+    }
 }

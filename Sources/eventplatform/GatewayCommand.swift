@@ -87,11 +87,8 @@ struct GatewayOptions: ParsableArguments {
         configuration.topicPartitions = try partitions ?? Int32(environment.integer("KAFKA_PARTITIONS", default: 6, in: 1...1000))
         try configuration.validate()
 
-        var publisherConfiguration = try PublisherConfiguration(environment: ProcessInfo.processInfo.environment)
+        var publisherConfiguration = try GatewayConfiguration.publisherConfiguration(environment: ProcessInfo.processInfo.environment)
         publisherConfiguration.brokers = brokers
-        if ProcessInfo.processInfo.environment["PUBLISHER_LINGER_MS"] == nil {
-            publisherConfiguration.linger = GatewayConfiguration.publisherLinger
-        }
         try await configuration.topics.createMissing(brokers: brokers, partitions: configuration.topicPartitions, logger: logger)
         return (configuration, try Publisher(configuration: publisherConfiguration, logger: logger))
     }
