@@ -9,8 +9,8 @@ the platform stored. Every figure is repeated over `--runs` runs (platform and p
 run, so both see the same machine) and printed as median and range; the raw figures go to
 `.local/bench/platform-<time>.json`.
 
-Each measurement starts with the platform's collectors at rest: lag zero, and the autoscaler back at one
-collector per source (its scale-in waits 60 s after a backlog, so without this wait a measurement would
+Each measurement starts with the platform's collectors at rest: lag zero, and the autoscaler back at its
+minimum, one collector per source unless AUTOSCALER_MIN_REPLICAS says otherwise (its scale-in waits 60 s after a backlog, so without this wait a measurement would
 share the cores with collectors stopping and groups rebalancing after the one before). Rows (issue 13):
   single     wrk, 50 connections, one Facebook event per POST /webhook/events: requests/s, p50, p99
   bulk       curl --data-binary of one 50,000-event body (curl sends Expect: 100-continue): seconds
@@ -311,13 +311,16 @@ def one_run(args, number, binary, env, processes, work):
     dump.unlink()
     result["copy"] = {"rows_per_s": rows / copy_seconds}
 
-    # Each measurement starts with the collectors at rest (lag zero), the platform's and the peer's alike.
+    # Each measurement starts with the platform at rest (lag zero, the autoscaler at its minimum), the peer's
+    # alike; the drain row waits for lag zero only, since it times the catching up.
+    minimum = int(platform_env.get("AUTOSCALER_MIN_REPLICAS", "1"))
+
     def caught_up():
         wait_caught_up(binary, prefix, platform_env, args.drain_timeout)
 
     def quiet():
         caught_up()
-        wait_until(lambda: collectors_at_rest(ports["autoscaler"]), args.drain_timeout, "the autoscaler scaling in", interval=1)
+        wait_until(lambda: collectors_at_rest(ports["autoscaler"], minimum), args.drain_timeout, "the autoscaler scaling in", interval=1)
 
     log(f"run {number}: single events (wrk, 50 connections, {args.single_seconds} s each)")
     quiet()
@@ -363,12 +366,13 @@ def wait_caught_up(binary, prefix, env, seconds):
     wait_until(lambda: total_lag(binary, env, prefix) == 0, seconds, "the collectors catching up", interval=1)
 
 
-def collectors_at_rest(autoscaler_port):
-    """Whether every consumer group runs its minimum, one collector (`autoscaler_replicas`)."""
+def collectors_at_rest(autoscaler_port, minimum):
+    """Whether every consumer group runs its minimum of collectors (`autoscaler_replicas`; `up` reads the
+    minimum from AUTOSCALER_MIN_REPLICAS, default 1)."""
     with urllib.request.urlopen(f"http://127.0.0.1:{autoscaler_port}/metrics", timeout=5) as answer:
         replicas = [float(line.split()[-1]) for line in answer.read().decode().splitlines()
                     if line.startswith("autoscaler_replicas{")]
-    return bool(replicas) and all(count == 1 for count in replicas)
+    return bool(replicas) and all(count == minimum for count in replicas)
 
 
 def librdkafka_baseline(binary, env, events):
