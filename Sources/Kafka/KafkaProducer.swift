@@ -97,7 +97,8 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    /// Records librdkafka holds that the broker has not acknowledged yet (or whose reports are unserved).
+    /// Records librdkafka holds that the broker has not acknowledged yet, plus reports and client errors
+    /// not yet served (librdkafka's `outq_len`); for logs, not for deciding whether records are pending.
     public var outstandingCount: Int { Int(rd_kafka_outq_len(handle.pointer)) }
 
     /// Waits until librdkafka has sent every record and received its acknowledgement or error.
