@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 public import Hummingbird
 
@@ -19,7 +18,7 @@ public struct CorrelationIDMiddleware<Context: CorrelationIDRequestContext>: Rou
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let id = request.headers[.correlationID].flatMap(Self.usable) ?? UUID().uuidString.lowercased()
+        let id = request.headers[.correlationID].flatMap(Self.usable) ?? CorrelationID.random()
         context.correlationID = id
         context.logger[metadataKey: "correlation_id"] = .string(id)
         var response: Response

@@ -19,7 +19,7 @@ enum ServiceBootstrap {
         let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let json = ProcessInfo.processInfo.environment["LOG_FORMAT"] == "json"
         LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            var handler = LineLogHandler(label: label, format: json ? .json : .text)
             handler.logLevel = level
             return handler
         }
