@@ -6,8 +6,9 @@ Starts `eventplatform up --no-traffic` (release build, its own database and topi
 drives both from outside over HTTP, and measures beside them, in the same run, the baselines: raw
 librdkafka producing the same events (`eventplatform bench publisher`) and PostgreSQL `COPY` of the rows
 the platform stored. Every figure is repeated over `--runs` runs (platform and peer alternate within a
-run, so both see the same machine) and printed as median and range; the raw figures go to
-`.local/bench/platform-<time>.json`.
+run, so both see the same machine, and which goes first alternates between runs) and printed as median
+and range; the raw figures go to `.local/bench/platform/platform-<time>.json`. `--fresh-broker` restarts
+the local broker before each run (it slows as it fills, and its memory storage starts empty).
 
 Each measurement starts with the platform's collectors at rest: lag zero, and the autoscaler back at its
 minimum, one collector per source unless AUTOSCALER_MIN_REPLICAS says otherwise (its scale-in waits 60 s after a backlog, so without this wait a measurement would
@@ -322,19 +323,24 @@ def one_run(args, number, binary, env, processes, work):
         caught_up()
         wait_until(lambda: collectors_at_rest(ports["autoscaler"], minimum), args.drain_timeout, "the autoscaler scaling in", interval=1)
 
+    def both(platform_side, peer_side):
+        """Each side from rest; who goes first alternates by run, so the broker's state favours neither."""
+        sides = [("platform", platform_side), ("peer", peer_side)]
+        measured = {}
+        for name, measure in sides if number % 2 else reversed(sides):
+            quiet()
+            measured[name] = measure()
+        return measured
+
     log(f"run {number}: single events (wrk, 50 connections, {args.single_seconds} s each)")
-    quiet()
-    single_platform = wrk_single(gateway, args.single_seconds, "p" + run_id, other_day)
-    quiet()
-    result["single"] = {"platform": single_platform, "peer": wrk_single(peer_url, args.single_seconds, "q" + run_id, other_day)}
+    result["single"] = both(lambda: wrk_single(gateway, args.single_seconds, "p" + run_id, other_day),
+                            lambda: wrk_single(peer_url, args.single_seconds, "q" + run_id, other_day))
 
     log(f"run {number}: one 50,000-event bulk request, {args.repetitions} times each")
     body_file = work / "bulk.json"
     body_file.write_bytes(BulkBodies(50_000, 1, other_day, seed=100 + number).next("bulk" + run_id))
-    quiet()
-    bulk_platform = curl_bulk(gateway + "/webhook/events/bulk", body_file, args.repetitions)
-    quiet()
-    result["bulk"] = {"platform": bulk_platform, "peer": curl_bulk(peer_url + "/webhook/events/bulk", body_file, args.repetitions)}
+    result["bulk"] = both(lambda: curl_bulk(gateway + "/webhook/events/bulk", body_file, args.repetitions),
+                          lambda: curl_bulk(peer_url + "/webhook/events/bulk", body_file, args.repetitions))
 
     log(f"run {number}: sustained, 4 clients x 5,000-event requests, {args.sustained_seconds} s each")
     sustained_bodies = BulkBodies(5000, 8, other_day, seed=200 + number)
@@ -443,6 +449,9 @@ def main():
     parser.add_argument("--e2e-timeout", type=int, default=600)
     parser.add_argument("--drain-timeout", type=int, default=900)
     parser.add_argument("--baseline-events", type=int, default=500_000)
+    parser.add_argument("--fresh-broker", action="store_true",
+                        help="restart the local broker (scripts/infra.sh) before each run; its memory storage then "
+                             "starts empty, which drops every topic on it")
     parser.add_argument("--only-e2e", action="store_true",
                         help="only the end-to-end row (no peer, no baselines): for settings of the collectors, e.g. COLLECTOR_SESSION_TIMEOUT_MS")
     args = parser.parse_args()
@@ -457,6 +466,10 @@ def main():
     runs = []
     try:
         for number in range(1, args.runs + 1):
+            if args.fresh_broker:
+                # The local broker slows as it fills (README, Performance): each run starts on an empty one.
+                for command in ("stop-broker", "start-broker"):
+                    subprocess.run([str(ROOT / "scripts" / "infra.sh"), command], check=True, capture_output=True)
             if not args.only_e2e:
                 log(f"run {number}: raw librdkafka baseline, {args.baseline_events} events")
                 baseline = librdkafka_baseline(str(args.binary), env, args.baseline_events)
