@@ -44,8 +44,7 @@ public struct KafkaConfiguration: Sendable, Hashable {
     ///
     /// The session timeout defaults to 6 s, the least a stock Kafka broker accepts
     /// (`group.min.session.timeout.ms`), not to Kafka's 45 s: the local broker holds every join, and so
-    /// every rebalance of the group, for half of it (see the platform contract, section 7). A caught-up
-    /// member sees new records up to 100 ms late (`fetch.wait.max.ms`).
+    /// every rebalance of the group, for half of it (see the platform contract, section 7).
     public static func consumer(
         brokers: String,
         groupID: String,
@@ -61,11 +60,6 @@ public struct KafkaConfiguration: Sendable, Hashable {
             "heartbeat.interval.ms": String(max(sessionTimeout.milliseconds / 5, 100)),
             "partition.assignment.strategy": "range,roundrobin",
             "socket.keepalive.enable": "true",
-            // A fetch waits for 64 KB or 100 ms instead of answering as soon as one produce request has
-            // landed: with webhooks arriving one event per request, the collectors' live fetches were
-            // a good part of the local broker's work (README, Performance). A backlog fills 64 KB at once.
-            "fetch.min.bytes": "65536",
-            "fetch.wait.max.ms": "100",
         ])
     }
 }
