@@ -11,6 +11,10 @@ import Testing
         var all: [String] { lock.withLock { lines } }
     }
 
+    struct Broken: Error, CustomStringConvertible {
+        var description: String { "disk full" }
+    }
+
     @Test func eachLineIsOneJSONObjectWithTheMetadata() throws {
         let lines = Lines()
         var logger = Logger(label: "gateway") { label in LineLogHandler(label: label, format: .json) { lines.append($0) } }
@@ -34,11 +38,15 @@ import Testing
         logger[metadataKey: "correlation_id"] = "def-456"
         logger.debug("below the level: not written")
         logger.notice("refused")
+        logger.error("not stored", error: Broken())
         let written = lines.all
-        try #require(written.count == 2)
+        try #require(written.count == 3)
         // `2026-12-06T22:57:56+0000 info gateway: accepted=3 correlation_id=abc-123 [ServiceSupportTests] events accepted`
         let pattern = #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4} (.*)\n$/#
         #expect(try pattern.wholeMatch(in: written[0])?.1 == "info gateway: accepted=3 correlation_id=abc-123 [ServiceSupportTests] events accepted")
         #expect(try pattern.wholeMatch(in: written[1])?.1 == "notice gateway: correlation_id=def-456 [ServiceSupportTests] refused")
+        // An error given with the event becomes metadata, as swift-log's StreamLogHandler writes it.
+        #expect(try pattern.wholeMatch(in: written[2])?.1 == "error gateway: correlation_id=def-456 error.message=disk full "
+                + "error.type=ServiceSupportTests.LineLogHandlerTests.Broken [ServiceSupportTests] not stored")
     }
 }

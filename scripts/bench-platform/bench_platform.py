@@ -11,8 +11,9 @@ and range; the raw figures go to `.local/bench/platform/platform-<time>.json`. `
 the local broker before each run (it slows as it fills, and its memory storage starts empty).
 
 Each measurement starts with the platform's collectors at rest: lag zero, and the autoscaler back at its
-minimum, one collector per source unless AUTOSCALER_MIN_REPLICAS says otherwise (its scale-in waits 60 s after a backlog, so without this wait a measurement would
-share the cores with collectors stopping and groups rebalancing after the one before). Rows (issue 13):
+minimum, one collector per source unless AUTOSCALER_MIN_REPLICAS says otherwise (its scale-in waits 60 s
+after a backlog, so without this wait a measurement would share the cores with collectors stopping and
+groups rebalancing after the one before). Rows (issue 13):
   single     wrk, 50 connections, one Facebook event per POST /webhook/events: requests/s, p50, p99
   bulk       curl --data-binary of one 50,000-event body (curl sends Expect: 100-continue): seconds
   sustained  4 clients posting 5,000-event bulk requests for a fixed time: events/s accepted
