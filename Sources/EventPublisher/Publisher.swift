@@ -16,8 +16,6 @@ import Synchronization
 /// let receipt = try await publisher.publish(KafkaProducerRecord(topic: "events.app", key: key, value: bytes))
 /// ```
 public final class Publisher: Service, Sendable {
-    typealias Completion = PublisherState.Completion
-
     public let configuration: PublisherConfiguration
     private let logger: Logger
     private let core: Core
@@ -53,21 +51,31 @@ public final class Publisher: Service, Sendable {
             for waiter in drained { waiter.resume() }
         }
 
+        /// Hands outcomes to their sinks, consecutive ones of one sink in one call.
         func finish(_ completed: [PublisherState.Completed]) {
             guard !completed.isEmpty else { return }
             let now = ContinuousClock.now
-            var counts: [String: (delivered: Int, failed: Int)] = [:]
+            var delivered = TopicTally(), failed = TopicTally()
+            var sink: (any DeliverySink)?
+            var outcomes: [(index: Int, result: Result<DeliveryReceipt, PublisherError>)] = []
             for event in completed {
                 if case .success = event.result {
-                    counts[event.topic, default: (0, 0)].delivered += 1
+                    delivered.add(to: event.topic)
                     let latency = now - event.enqueuedAt
                     metrics.deliveryLatency.recordNanoseconds(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
                 } else {
-                    counts[event.topic, default: (0, 0)].failed += 1
+                    failed.add(to: event.topic)
                 }
-                event.completion(event.result)
+                if let current = sink, current !== event.sink {
+                    current.deliver(outcomes)
+                    outcomes.removeAll(keepingCapacity: true)
+                }
+                sink = event.sink
+                outcomes.append((event.index, event.result))
             }
-            for (topic, count) in counts { metrics.completed(delivered: count.delivered, failed: count.failed, topic: topic) }
+            sink?.deliver(outcomes)
+            for (topic, count) in delivered.counts { metrics.completed(delivered: count, failed: 0, topic: topic) }
+            for (topic, count) in failed.counts { metrics.completed(delivered: 0, failed: count, topic: topic) }
             metrics.pendingEvents.record(state.withLock { $0.pendingEvents })
         }
     }
@@ -113,19 +121,18 @@ public final class Publisher: Service, Sendable {
     /// Publishes records and returns when Kafka has acknowledged or refused each one, with one result
     /// per record in order. Cheaper than many ``publish(_:)`` calls: one wait for the whole set.
     ///
-    /// The caller waits and has nothing more to add, so the batches of its topics go to Kafka at once
-    /// (a `forced` flush) rather than at the batch timeout; librdkafka's own `linger.ms` still gathers
-    /// concurrent callers' records into one produce request. ``enqueue(_:onDelivery:)`` keeps the size
-    /// and time batching for services that publish continuously.
+    /// The caller waits and has nothing more to add, so its records go to Kafka at once (a `forced`
+    /// flush, taking along what was batched for their topics before them) rather than at the batch
+    /// timeout; librdkafka's own `linger.ms` still gathers concurrent callers' records into one produce
+    /// request. ``enqueue(_:onDelivery:)`` keeps the size and time batching for services that publish
+    /// continuously.
     ///
     /// - Throws: ``PublisherError`` `bufferFull` or `shutDown` when not all records could be accepted;
     ///   records accepted before that are still delivered.
     public func publishAll(_ records: [KafkaProducerRecord]) async throws(PublisherError) -> [Result<DeliveryReceipt, PublisherError>] {
         guard !records.isEmpty else { return [] }
         let group = DeliveryGroup(count: records.count)
-        try await enqueue(records) { index in { group.record($0, at: index) } }
-        let topics = Set(records.map(\.topic))
-        produce(core.state.withLock { $0.take(topics: topics, reason: .forced, now: .now) })
+        try await enqueue(records, to: group, handingOver: true)
         return await group.results()
     }
 
@@ -135,7 +142,7 @@ public final class Publisher: Service, Sendable {
         _ record: KafkaProducerRecord,
         onDelivery: @escaping @Sendable (Result<DeliveryReceipt, PublisherError>) -> Void
     ) async throws(PublisherError) {
-        try await enqueue([record]) { _ in onDelivery }
+        try await enqueue([record], to: DeliveryCallback(onDelivery), handingOver: false)
     }
 
     /// Hands every waiting batch to Kafka now and returns when every event accepted before the call
@@ -187,8 +194,10 @@ public final class Publisher: Service, Sendable {
 
     // MARK: Internals
 
-    /// Accepts `records` in chunks of at most the maximum batch size, waiting for room as needed.
-    private func enqueue(_ records: [KafkaProducerRecord], completion: (Int) -> Completion) async throws(PublisherError) {
+    /// Accepts `records` in chunks of at most the maximum batch size, waiting for room as needed; batched,
+    /// or, `handingOver`, given to Kafka chunk by chunk. (Internal, not private: tests batch several
+    /// records in one call, which the public API does only by handing them over.)
+    func enqueue(_ records: [KafkaProducerRecord], to sink: any DeliverySink, handingOver: Bool) async throws(PublisherError) {
         let chunkSize = configuration.batch.maximumSize
         var start = 0
         while start < records.count {
@@ -196,10 +205,15 @@ public final class Publisher: Service, Sendable {
             let chunk = records[start..<end].map { (record: $0, bytes: $0.byteCount) }
             let bytes = chunk.reduce(0) { $0 + $1.bytes }
             let offset = start
+            let add = { (state: inout PublisherState) -> (startedBatch: Bool, ready: [PublisherState.ReadyBatch]) in
+                handingOver
+                    ? (false, state.handOver(chunk, now: .now, sink: sink, firstIndex: offset))
+                    : state.append(chunk, now: .now, sink: sink, firstIndex: offset)
+            }
             let appended: (startedBatch: Bool, ready: [PublisherState.ReadyBatch])? = try core.state.withLock { state throws(PublisherError) in
                 guard !state.isShuttingDown else { throw .shutDown }
                 guard state.reserve(events: chunk.count, bytes: bytes) else { return nil }
-                return state.append(chunk, now: .now) { completion(offset + $0) }
+                return add(&state)
             }
             if let appended {
                 accepted(chunk, appended)
@@ -207,7 +221,7 @@ public final class Publisher: Service, Sendable {
                 try await waitForRoom(events: chunk.count, bytes: bytes)
                 let appended: (startedBatch: Bool, ready: [PublisherState.ReadyBatch])? = core.state.withLock { state in
                     guard !state.isShuttingDown else { return nil }
-                    return state.append(chunk, now: .now) { completion(offset + $0) }
+                    return add(&state)
                 }
                 guard let appended else {
                     let resumed = core.state.withLock { $0.cancelReservation(events: chunk.count, bytes: bytes) }
@@ -221,13 +235,9 @@ public final class Publisher: Service, Sendable {
     }
 
     private func accepted(_ chunk: [(record: KafkaProducerRecord, bytes: Int)], _ appended: (startedBatch: Bool, ready: [PublisherState.ReadyBatch])) {
-        if chunk.count == 1 {
-            core.metrics.enqueued(1, topic: chunk[0].record.topic)
-        } else {
-            var perTopic: [String: Int] = [:]
-            for entry in chunk { perTopic[entry.record.topic, default: 0] += 1 }
-            for (topic, count) in perTopic { core.metrics.enqueued(count, topic: topic) }
-        }
+        var enqueued = TopicTally()
+        for entry in chunk { enqueued.add(to: entry.record.topic) }
+        for (topic, count) in enqueued.counts { core.metrics.enqueued(count, topic: topic) }
         if appended.startedBatch {
             // Wake the batch timer if it is parked with nothing to wait for.
             let parked = core.state.withLock { state -> (CheckedContinuation<ContinuousClock.Instant?, Never>, ContinuousClock.Instant?)? in
@@ -464,43 +474,6 @@ public final class Publisher: Service, Sendable {
                 return
             }
             fire(.now)
-        }
-    }
-}
-
-/// Collects the delivery results of a set of events and hands them over once all are in.
-private final class DeliveryGroup: Sendable {
-    private struct State {
-        var remaining: Int
-        var results: [Result<DeliveryReceipt, PublisherError>?]
-        var waiter: CheckedContinuation<[Result<DeliveryReceipt, PublisherError>], Never>?
-    }
-
-    private let state: Mutex<State>
-
-    init(count: Int) {
-        state = Mutex(State(remaining: count, results: Array(repeating: nil, count: count)))
-    }
-
-    func record(_ result: Result<DeliveryReceipt, PublisherError>, at index: Int) {
-        let finished = state.withLock { state -> (CheckedContinuation<[Result<DeliveryReceipt, PublisherError>], Never>, [Result<DeliveryReceipt, PublisherError>])? in
-            state.results[index] = result
-            state.remaining -= 1
-            guard state.remaining == 0, let waiter = state.waiter else { return nil }
-            return (waiter, state.results.map { $0! })
-        }
-        if let (waiter, results) = finished { waiter.resume(returning: results) }
-    }
-
-    /// Waits until every event has its result (each arrives within the delivery timeout).
-    func results() async -> [Result<DeliveryReceipt, PublisherError>] {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> [Result<DeliveryReceipt, PublisherError>]? in
-                if state.remaining == 0 { return state.results.map { $0! } }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
         }
     }
 }

@@ -1,4 +1,4 @@
-import EventPublisher
+@testable import EventPublisher
 import Foundation
 
 import TestInfrastructure
@@ -55,12 +55,18 @@ import Testing
         // A timer that would never fire within the test: delivery can only come from the size trigger.
         configuration.batch = BatchPolicy(size: 10, timeout: .seconds(3600), maximumSize: 10)
         let status = try await withRunningPublisher(configuration) { publisher in
-            let results = try await publisher.publishAll((0..<10).map { KafkaProducerRecord(topic: topic, value: [UInt8($0)]) })
-            #expect(results.allSatisfy { (try? $0.get()) != nil })
+            let delivered = Locked(0)
+            for value in 0..<10 {
+                try await publisher.enqueue(KafkaProducerRecord(topic: topic, value: [UInt8(value)])) { result in
+                    if case .success = result { delivered.withLock { $0 += 1 } }
+                }
+            }
+            #expect(try await eventually(timeout: .seconds(10)) { delivered.withLock { $0 } == 10 })
             return publisher.status
         }
         #expect(status.flushes[.size] == 1)
         #expect(status.flushes[.time] == nil)
+        #expect(status.flushes[.forced] == nil)
         #expect(status.deliveredEvents == 10)
     }
 
@@ -119,7 +125,9 @@ import Testing
             }
             #expect(try await eventually(timeout: .seconds(10)) { first.withLock { $0 } })
             let full = (0..<10).map { KafkaProducerRecord(topic: topic, value: Array("full-\($0)".utf8)) }
-            for result in try await publisher.publishAll(full) { _ = try result.get() }
+            let group = DeliveryGroup(count: full.count)
+            try await publisher.enqueue(full, to: group, handingOver: false)
+            for result in await group.results() { _ = try result.get() }
             let delivered = Locked(false)
             try await publisher.enqueue(KafkaProducerRecord(topic: topic, value: Array("last".utf8))) { result in
                 if case .success = result { delivered.withLock { $0 = true } }

@@ -4,6 +4,7 @@ import Testing
 /// The batching and capacity rules, without Kafka.
 @Suite struct PublisherStateTests {
     let start = ContinuousClock.now
+    let ignored = DeliveryCallback { _ in }
 
     /// `#expect` cannot call a mutating method; this does it for it.
     func reserve(_ state: inout PublisherState, events: Int, bytes: Int) -> Bool {
@@ -25,11 +26,11 @@ import Testing
     @Test func aBatchFlushesWhenItReachesItsSize() {
         var state = state(size: 3)
         #expect(reserve(&state, events: 2, bytes: 20))
-        let first = state.append([record(), record()], now: start) { _ in { _ in } }
+        let first = state.append([record(), record()], now: start, sink: ignored, firstIndex: 0)
         #expect(first.startedBatch)
         #expect(first.ready.isEmpty)
         #expect(reserve(&state, events: 1, bytes: 10))
-        let second = state.append([record()], now: start) { _ in { _ in } }
+        let second = state.append([record()], now: start, sink: ignored, firstIndex: 0)
         #expect(!second.startedBatch)
         #expect(second.ready.map(\.events.count) == [3])
         #expect(second.ready.map(\.reason) == [.size])
@@ -37,22 +38,50 @@ import Testing
         #expect(!state.status().timedFlushScheduled)
     }
 
-    @Test func aCallerThatHandedOverEverythingTakesItsTopicsBatchesAtOnce() {
-        var state = state(size: 10)
-        #expect(reserve(&state, events: 3, bytes: 30))
-        _ = state.append([record("a"), record("b"), record("c")], now: start) { _ in { _ in } }
-        let taken = state.take(topics: ["a", "b"], reason: .forced, now: start)
-        #expect(taken.map(\.topic) == ["a", "b"])
-        #expect(taken.allSatisfy { $0.reason == .forced && $0.events.count == 1 })
-        // Another caller's batch keeps waiting for its size or time.
+    @Test func aCallerThatHandedOverEverythingGoesAtOnceAfterWhatItsTopicsHadBatched() {
+        var state = state(size: 10, maximumSize: 3)
+        #expect(reserve(&state, events: 8, bytes: 80))
+        let batched = state.append([record("a"), record("b"), record("c")], now: start, sink: ignored, firstIndex: 0)
+        #expect(batched.ready.isEmpty)
+        let group = DeliveryGroup(count: 5)
+        let ready = state.handOver([record("a"), record("a"), record("a"), record("b"), record("a")], now: start, sink: group, firstIndex: 0)
+        // Topic a: the event batched before, then the caller's first three (split at the maximum size);
+        // topic b likewise; the caller's last event makes a run of its own. Topic c keeps waiting.
+        #expect(ready.map(\.topic) == ["a", "a", "b", "a"])
+        #expect(ready.map(\.events.count) == [3, 1, 2, 1])
+        #expect(ready.allSatisfy { $0.reason == .forced })
+        #expect(ready.flatMap(\.events).filter { $0.sink === group }.map(\.index) == [0, 1, 2, 3, 4])
+        let ids = ready.flatMap(\.events).map(\.id)
+        #expect(ids.filter { $0 <= 3 } == [1, 2])
         #expect(state.status().batchedEvents == 1)
-        #expect(state.status().flushes == [.forced: 2])
+        #expect(state.status().flushes == [.forced: 4])
+    }
+
+    @Test func aDeliveryGroupAnswersInTheOrderOfItsEventsWhateverTheOrderOfReports() async {
+        let group = DeliveryGroup(count: 3)
+        let receipt = { (offset: Int64) in DeliveryReceipt(topic: "t", partition: 0, offset: offset) }
+        group.deliver([(2, .success(receipt(12))), (0, .failure(.shutDown))])
+        group.deliver([(1, .success(receipt(11)))])
+        let results = await group.results()
+        #expect(results.count == 3)
+        #expect((try? results[1].get())?.offset == 11)
+        #expect((try? results[2].get())?.offset == 12)
+        #expect(throws: PublisherError.self) { try results[0].get() }
+    }
+
+    @Test func aTallyCountsPerTopicInFirstSeenOrder() {
+        var tally = TopicTally()
+        tally.add(to: "b")
+        tally.add(3, to: "a")
+        tally.add(to: "b")
+        #expect(tally.counts.map(\.topic) == ["b", "a"])
+        #expect(tally.counts.map(\.count) == [2, 3])
     }
 
     @Test func batchesArePerTopic() {
         var state = state(size: 2)
         _ = state.reserve(events: 3, bytes: 30)
-        let result = state.append([record("a"), record("b"), record("a")], now: start) { _ in { _ in } }
+        let result = state.append([record("a"), record("b"), record("a")], now: start, sink: ignored, firstIndex: 0)
         #expect(result.ready.map(\.topic) == ["a"])
         #expect(state.status().batchedEvents == 1)
     }
@@ -60,8 +89,8 @@ import Testing
     @Test func aSmallBatchFlushesWhenItsOldestEventHasWaitedTheTimeout() {
         var state = state(size: 10, timeout: .milliseconds(500))
         _ = state.reserve(events: 2, bytes: 20)
-        _ = state.append([record()], now: start) { _ in { _ in } }
-        _ = state.append([record()], now: start + .milliseconds(300)) { _ in { _ in } }
+        _ = state.append([record()], now: start, sink: ignored, firstIndex: 0)
+        _ = state.append([record()], now: start + .milliseconds(300), sink: ignored, firstIndex: 0)
         #expect(state.nextDeadline == start + .milliseconds(500))
         #expect(state.status().timedFlushScheduled)
         #expect(state.takeDue(now: start + .milliseconds(499)).isEmpty)
@@ -74,12 +103,12 @@ import Testing
     @Test func noBatchExceedsTheMaximumSize() {
         var state = state(size: 5, maximumSize: 5)
         _ = state.reserve(events: 4, bytes: 40)
-        _ = state.append(Array(repeating: record(), count: 4), now: start) { _ in { _ in } }
+        _ = state.append(Array(repeating: record(), count: 4), now: start, sink: ignored, firstIndex: 0)
         let flushed = state.takeAll(reason: .forced, now: start)
         #expect(flushed.map(\.events.count) == [4])
         var large = self.state(size: 2, maximumSize: 3)
         _ = large.reserve(events: 7, bytes: 70)
-        _ = large.append(Array(repeating: record(), count: 1), now: start) { _ in { _ in } }
+        _ = large.append(Array(repeating: record(), count: 1), now: start, sink: ignored, firstIndex: 0)
         // A forced flush of a batch longer than the maximum (possible only with a later policy) is split.
         let pieces = large.takeAll(reason: .shutdown, now: start)
         #expect(pieces.allSatisfy { $0.events.count <= 3 })
@@ -88,7 +117,7 @@ import Testing
     @Test func capacityIsReservedUntilDeliveryAndWaitersAreServedInOrder() async {
         var state = state(events: 4, bytes: 1000)
         #expect(reserve(&state, events: 4, bytes: 40))
-        let appended = state.append(Array(repeating: record(), count: 4), now: start) { _ in { _ in } }
+        let appended = state.append(Array(repeating: record(), count: 4), now: start, sink: ignored, firstIndex: 0)
         #expect(appended.ready.count == 1)
         #expect(!reserve(&state, events: 1, bytes: 10))
         #expect(state.status().pendingEvents == 4)
@@ -117,7 +146,7 @@ import Testing
     @Test func unknownAndRepeatedDeliveryReportsAreIgnored() {
         var state = state(size: 1)
         _ = state.reserve(events: 1, bytes: 10)
-        let ready = state.append([record()], now: start) { _ in { _ in } }.ready
+        let ready = state.append([record()], now: start, sink: ignored, firstIndex: 0).ready
         let id = ready[0].events[0].id
         let receipt = DeliveryReceipt(topic: "t", partition: 0, offset: 1)
         #expect(complete(&state, [(id, .success(receipt))]).completed.count == 1)
@@ -128,8 +157,8 @@ import Testing
     @Test func eventsWithoutAReportLongAfterTheyWereHandedOverAreOverdueOnce() {
         var state = state(size: 2)
         _ = state.reserve(events: 4, bytes: 40)
-        let first = state.append([record(), record()], now: start) { _ in { _ in } }.ready[0].events.map(\.id)
-        let second = state.append([record(), record()], now: start + .seconds(5)) { _ in { _ in } }.ready[0].events.map(\.id)
+        let first = state.append([record(), record()], now: start, sink: ignored, firstIndex: 0).ready[0].events.map(\.id)
+        let second = state.append([record(), record()], now: start + .seconds(5), sink: ignored, firstIndex: 0).ready[0].events.map(\.id)
         let receipt = DeliveryReceipt(topic: "t", partition: 0, offset: 1)
         _ = state.complete([(first[0], .success(receipt))])
 
@@ -147,7 +176,7 @@ import Testing
     @Test func shutdownRefusesNewEventsAndFailsWhatNeverGotAReport() {
         var state = state(size: 1)
         _ = state.reserve(events: 1, bytes: 10)
-        _ = state.append([record()], now: start) { _ in { _ in } }
+        _ = state.append([record()], now: start, sink: ignored, firstIndex: 0)
         #expect(state.beginShutdown().isEmpty)
         #expect(state.isShuttingDown)
         let failed = state.failAllInFlight()

@@ -4,16 +4,16 @@ import Kafka
 ///
 /// Events go: accepted (capacity reserved) -> batched per topic -> handed to Kafka (in flight) ->
 /// completed by a delivery report (capacity released). Methods return what the caller must do next
-/// (produce a batch, resume a waiter, call a completion) outside the lock that guards this state.
+/// (produce a batch, resume a waiter, deliver outcomes to a sink) outside the lock that guards this state.
 struct PublisherState {
-    typealias Completion = @Sendable (Result<DeliveryReceipt, PublisherError>) -> Void
-
     struct Event {
         var id: UInt64
         var record: KafkaProducerRecord
         var bytes: Int
         var enqueuedAt: ContinuousClock.Instant
-        var completion: Completion
+        var sink: any DeliverySink
+        /// The event's place in the set its sink awaits.
+        var index: Int
     }
 
     /// A batch to hand to Kafka now.
@@ -48,7 +48,8 @@ struct PublisherState {
         var topic: String
         var bytes: Int
         var enqueuedAt: ContinuousClock.Instant
-        var completion: Completion
+        var sink: any DeliverySink
+        var index: Int
     }
 
     let policy: BatchPolicy
@@ -143,28 +144,74 @@ struct PublisherState {
 
     // MARK: Batching
 
-    /// Adds events whose room is already reserved; returns the batches that reached the size limit.
+    /// Adds events whose room is already reserved, the `i`th of `records` as `sink`'s event
+    /// `firstIndex + i`; returns the batches that reached the size limit.
     mutating func append(
         _ records: [(record: KafkaProducerRecord, bytes: Int)],
         now: ContinuousClock.Instant,
-        completion: (Int) -> Completion
+        sink: any DeliverySink,
+        firstIndex: Int
     ) -> (startedBatch: Bool, ready: [ReadyBatch]) {
         var startedBatch = false
         var ready: [ReadyBatch] = []
-        for (index, entry) in records.enumerated() {
-            let topic = entry.record.topic
-            let event = Event(id: nextID, record: entry.record, bytes: entry.bytes, enqueuedAt: now, completion: completion(index))
-            nextID += 1
-            if batches[topic] == nil {
-                batches[topic] = Batch(oldest: now)
-                startedBatch = true
+        // One dictionary access per run of records of one topic, not per record (bulk requests are one run).
+        for (topic, range) in Self.topicRuns(of: records) {
+            var batch = batches.removeValue(forKey: topic)
+            for index in range {
+                if batch == nil {
+                    batch = Batch(oldest: now)
+                    startedBatch = true
+                }
+                batch!.events.append(event(records[index], now: now, sink: sink, index: firstIndex + index))
+                if batch!.events.count >= policy.size {
+                    ready += handOver(batch!.events, topic: topic, reason: .size, now: now)
+                    batch = nil
+                }
             }
-            batches[topic]!.events.append(event)
-            if batches[topic]!.events.count >= policy.size {
-                ready += take(topic: topic, reason: .size, now: now)
-            }
+            batches[topic] = batch
         }
         return (startedBatch, ready)
+    }
+
+    /// Events of a caller that has handed over everything it has and waits for them: they go to Kafka at
+    /// once, each topic's after the events already batched for it (taken along, so a topic keeps its order).
+    mutating func handOver(
+        _ records: [(record: KafkaProducerRecord, bytes: Int)],
+        now: ContinuousClock.Instant,
+        sink: any DeliverySink,
+        firstIndex: Int
+    ) -> [ReadyBatch] {
+        var ready: [ReadyBatch] = []
+        for (topic, range) in Self.topicRuns(of: records) {
+            var events = batches.removeValue(forKey: topic)?.events ?? []
+            events.reserveCapacity(events.count + range.count)
+            for index in range {
+                events.append(event(records[index], now: now, sink: sink, index: firstIndex + index))
+            }
+            ready += handOver(events, topic: topic, reason: .forced, now: now)
+        }
+        return ready
+    }
+
+    private mutating func event(
+        _ entry: (record: KafkaProducerRecord, bytes: Int), now: ContinuousClock.Instant, sink: any DeliverySink, index: Int
+    ) -> Event {
+        defer { nextID += 1 }
+        return Event(id: nextID, record: entry.record, bytes: entry.bytes, enqueuedAt: now, sink: sink, index: index)
+    }
+
+    /// Consecutive records of one topic, as (topic, index range).
+    private static func topicRuns(of records: [(record: KafkaProducerRecord, bytes: Int)]) -> [(String, Range<Int>)] {
+        var runs: [(String, Range<Int>)] = []
+        var start = 0
+        while start < records.count {
+            let topic = records[start].record.topic
+            var end = start + 1
+            while end < records.count, records[end].record.topic == topic { end += 1 }
+            runs.append((topic, start..<end))
+            start = end
+        }
+        return runs
     }
 
     /// The instant the oldest batch reaches its time limit, if any batch is waiting.
@@ -183,31 +230,33 @@ struct PublisherState {
         batches.keys.sorted().flatMap { take(topic: $0, reason: reason, now: now) }
     }
 
-    /// The waiting batches of `topics`, for a caller that has handed over everything it has.
-    mutating func take(topics: Set<String>, reason: BatchPolicy.FlushReason, now: ContinuousClock.Instant) -> [ReadyBatch] {
-        topics.sorted().flatMap { take(topic: $0, reason: reason, now: now) }
-    }
-
-    /// Removes a topic's batch, split so no piece exceeds the maximum size, and marks it in flight (handed
-    /// to Kafka at `now`).
     private mutating func take(topic: String, reason: BatchPolicy.FlushReason, now: ContinuousClock.Instant) -> [ReadyBatch] {
         guard let batch = batches.removeValue(forKey: topic) else { return [] }
-        for event in batch.events {
-            inFlight[event.id] = InFlight(topic: topic, bytes: event.bytes, enqueuedAt: event.enqueuedAt, completion: event.completion)
+        return handOver(batch.events, topic: topic, reason: reason, now: now)
+    }
+
+    /// Marks events in flight (handed to Kafka at `now`) and splits them so no piece exceeds the maximum size.
+    private mutating func handOver(_ events: [Event], topic: String, reason: BatchPolicy.FlushReason, now: ContinuousClock.Instant) -> [ReadyBatch] {
+        guard !events.isEmpty else { return [] }
+        for event in events {
+            inFlight[event.id] = InFlight(topic: topic, bytes: event.bytes, enqueuedAt: event.enqueuedAt, sink: event.sink, index: event.index)
             handedOver.append((event.id, now))
         }
-        let pieces = stride(from: 0, to: batch.events.count, by: policy.maximumSize).map {
-            ReadyBatch(topic: topic, events: Array(batch.events[$0..<min($0 + policy.maximumSize, batch.events.count)]), reason: reason)
-        }
+        let pieces = events.count <= policy.maximumSize
+            ? [ReadyBatch(topic: topic, events: events, reason: reason)]
+            : stride(from: 0, to: events.count, by: policy.maximumSize).map {
+                ReadyBatch(topic: topic, events: Array(events[$0..<min($0 + policy.maximumSize, events.count)]), reason: reason)
+            }
         flushCounts[reason, default: 0] += pieces.count
         return pieces
     }
 
     // MARK: Completion
 
-    /// What a completed event needs: its callback and result, and timing for metrics.
+    /// What a completed event needs: its sink and result, and timing for metrics.
     struct Completed {
-        var completion: Completion
+        var sink: any DeliverySink
+        var index: Int
         var result: Result<DeliveryReceipt, PublisherError>
         var topic: String
         var enqueuedAt: ContinuousClock.Instant
@@ -225,7 +274,7 @@ struct PublisherState {
             guard let event = inFlight.removeValue(forKey: outcome.id) else { continue }
             releasedBytes += event.bytes
             if case .success = outcome.result { delivered += 1 } else { failed += 1 }
-            completed.append(Completed(completion: event.completion, result: outcome.result, topic: event.topic, enqueuedAt: event.enqueuedAt))
+            completed.append(Completed(sink: event.sink, index: event.index, result: outcome.result, topic: event.topic, enqueuedAt: event.enqueuedAt))
             if !drainWaiters.isEmpty {
                 drained += countDown(id: outcome.id)
             }
