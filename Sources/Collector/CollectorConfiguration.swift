@@ -1,5 +1,6 @@
 public import EventModel
 internal import Postgres
+public import ServiceSupport
 
 /// Settings of a collector: which source it consumes, from where, into which database, and where it
 /// serves `/metrics` and health. Every setting has a default; the CLI reads overrides from the environment.
@@ -54,6 +55,23 @@ public struct CollectorConfiguration: Sendable, Hashable {
     /// How long a graceful shutdown keeps retrying the batch in hand before it gives up (the batch is then
     /// read again by the next owner of its partitions: nothing is lost).
     public var shutdownTimeout: Duration = .seconds(30)
+
+    /// Sets ``sessionTimeout``, ``idleInTransactionTimeout`` and ``lockTimeout`` from `environment`
+    /// (`COLLECTOR_SESSION_TIMEOUT_MS`, `COLLECTOR_IDLE_IN_TRANSACTION_TIMEOUT_MS`,
+    /// `COLLECTOR_LOCK_TIMEOUT_MS`, in milliseconds; settings without a command-line flag); unset or
+    /// empty ones keep their value.
+    ///
+    /// - Throws: ``EnvironmentReader/InvalidSetting`` naming the variable when a value is not a whole
+    ///   number of milliseconds in range: a session timeout from 1 s to 1 h (what Kafka brokers accept
+    ///   by default lies within), the database timeouts from 1 ms to 1 h.
+    public mutating func readTimeouts(from environment: [String: String]) throws(EnvironmentReader.InvalidSetting) {
+        let reader = EnvironmentReader(environment)
+        let hour = 3_600_000
+        sessionTimeout = try reader.milliseconds("COLLECTOR_SESSION_TIMEOUT_MS", default: sessionTimeout, in: 1_000...hour)
+        idleInTransactionTimeout = try reader.milliseconds(
+            "COLLECTOR_IDLE_IN_TRANSACTION_TIMEOUT_MS", default: idleInTransactionTimeout, in: 1...hour)
+        lockTimeout = try reader.milliseconds("COLLECTOR_LOCK_TIMEOUT_MS", default: lockTimeout, in: 1...hour)
+    }
 
     /// ``databaseURL`` with ``idleInTransactionTimeout`` and ``lockTimeout`` set for every connection.
     public var connectionURL: String {

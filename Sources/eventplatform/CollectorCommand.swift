@@ -15,7 +15,14 @@ struct CollectorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "collector",
         abstract: "Consume a source's topic into PostgreSQL, exactly once (run any number per source).",
-        discussion: "Applies the schema migrations on start. Serves /metrics, /health/live and /health/ready."
+        discussion: """
+            Applies the schema migrations on start. Serves /metrics, /health/live and /health/ready.
+
+            Also from the environment, in milliseconds: COLLECTOR_SESSION_TIMEOUT_MS (the consumer group's \
+            session timeout; default 6000), COLLECTOR_IDLE_IN_TRANSACTION_TIMEOUT_MS and \
+            COLLECTOR_LOCK_TIMEOUT_MS (PostgreSQL's idle-in-transaction and lock timeouts of its connections; \
+            default 30000 each).
+            """
     )
 
     @OptionGroup var kafka: KafkaOptions
@@ -95,14 +102,10 @@ struct CollectorCommand: AsyncParsableCommand {
             configuration.rawRetentionDays = days > 0 ? days : nil
         }
         configuration.groupMembers = try groupMembers ?? integer("COLLECTOR_GROUP_MEMBERS", in: environment) ?? configuration.groupMembers
-        if let timeout = try integer("COLLECTOR_IDLE_IN_TRANSACTION_TIMEOUT_MS", in: environment), timeout > 0 {
-            configuration.idleInTransactionTimeout = .milliseconds(timeout)
-        }
-        if let timeout = try integer("COLLECTOR_LOCK_TIMEOUT_MS", in: environment), timeout > 0 {
-            configuration.lockTimeout = .milliseconds(timeout)
-        }
-        if let timeout = try integer("COLLECTOR_SESSION_TIMEOUT_MS", in: environment), timeout > 0 {
-            configuration.sessionTimeout = .milliseconds(timeout)
+        do {
+            try configuration.readTimeouts(from: environment)
+        } catch {
+            throw ValidationError(error.description)
         }
         guard configuration.batchSize > 0 else { throw ValidationError("the batch size must be at least 1") }
         guard (1...64).contains(configuration.groupMembers) else { throw ValidationError("the group members must be from 1 to 64") }
