@@ -20,6 +20,8 @@ groups rebalancing after the one before). Rows (issue 13):
   e2e        500,000 events bulk from 4 clients until the reports API counts every one: events/s
   drain      the collectors catching up the backlog the sustained run left: events/s stored
   reports    report requests answered while the sustained run ingests: p50, p99
+`--gateway-alone` is diagnosis, not the platform's figure: the sustained clients against `eventplatform
+gateway` with nothing else running, and the gateway's CPU per event (`--binary` compares builds).
 """
 import argparse
 import http.client
@@ -368,6 +370,37 @@ def one_run(args, number, binary, env, processes, work):
     return result
 
 
+def gateway_alone(args, number, binary, env, processes, work):
+    """Diagnosis, not the platform's figure: `eventplatform gateway` with no collectors beside it, the
+    sustained clients for `--sustained-seconds`, and the gateway process's CPU per accepted event."""
+    run_id = f"g{number}x{random.randrange(1 << 30):x}"
+    prefix = f"bench-gateway-{run_id}-"
+    subprocess.run([binary, "topics", "--topic-prefix", prefix], env=env, check=True, capture_output=True)
+    port = free_port()
+    gateway = processes.start([binary, "gateway", "--topic-prefix", prefix, "--gateway-port", str(port)],
+                              work / f"gateway-{number}.log", env=env)
+    wait_ready(f"http://127.0.0.1:{port}/health/ready")
+    day = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 2 * 86_400))
+    bodies = BulkBodies(5000, 8, day, seed=300 + number)
+    status, payload = post("127.0.0.1", port, "/webhook/events/bulk", bodies.next("warm" + run_id))
+    if status != 202:
+        raise RuntimeError(f"the gateway answered {status}: {payload[:200]!r}")
+    log(f"run {number}: the gateway alone, 4 clients x 5,000-event requests, {args.sustained_seconds} s")
+    ticks_before = cpu_ticks(gateway.pid)
+    accepted, seconds = bulk_clients(port, bodies, run_id, 4, seconds=args.sustained_seconds)
+    cpu_seconds = (cpu_ticks(gateway.pid) - ticks_before) / os.sysconf("SC_CLK_TCK")
+    processes.stop(gateway)
+    return {"run": number, "gateway_alone": {"events_per_s": accepted / seconds, "events": accepted,
+                                             "cores": cpu_seconds / seconds, "cpu_us_per_event": cpu_seconds * 1e6 / accepted}}
+
+
+def cpu_ticks(pid):
+    """User and system CPU of a process so far, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def wait_caught_up(binary, prefix, env, seconds):
     """Until the collectors have stored everything Kafka holds."""
     wait_until(lambda: total_lag(binary, env, prefix) == 0, seconds, "the collectors catching up", interval=1)
@@ -412,6 +445,11 @@ def summary(runs):
     def ratio(a, b):
         return [x / y for x, y in zip(a, b)]
 
+    if "gateway_alone" in runs[0]:
+        return (f"the gateway alone (no collectors), 4 clients x 5,000-event requests: "
+                f"{spread(column('gateway_alone', 'events_per_s'))} events/s, "
+                f"{spread(column('gateway_alone', 'cpu_us_per_event'), 2)} µs of gateway CPU an event, "
+                f"{spread(column('gateway_alone', 'cores'), 2)} cores")
     e2e = column("e2e", "events_per_s")
     if "single" not in runs[0]:
         return f"end to end: 4 clients bulk until the reports count every event: {spread(e2e)} events/s"
@@ -441,7 +479,7 @@ def summary(runs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", type=Path, required=True, help="the release eventplatform binary")
-    parser.add_argument("--peer-python", type=Path, required=True, help="python of the peer's virtual environment")
+    parser.add_argument("--peer-python", type=Path, help="python of the peer's virtual environment (scripts/bench.sh gives it)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--single-seconds", type=int, default=15)
     parser.add_argument("--repetitions", type=int, default=5)
@@ -455,7 +493,12 @@ def main():
                              "starts empty, which drops every topic on it")
     parser.add_argument("--only-e2e", action="store_true",
                         help="only the end-to-end row (no peer, no baselines): for settings of the collectors, e.g. COLLECTOR_SESSION_TIMEOUT_MS")
+    parser.add_argument("--gateway-alone", action="store_true",
+                        help="diagnosis of the gateway: only the sustained clients against `eventplatform gateway` with nothing "
+                             "else running, and its CPU per event (compare binaries with --binary)")
     args = parser.parse_args()
+    if not (args.gateway_alone or args.only_e2e or args.peer_python):
+        parser.error("--peer-python is needed for the peer")
 
     for tool in ("wrk", "curl", "psql"):
         if not shutil.which(tool):
@@ -471,6 +514,10 @@ def main():
                 # The local broker slows as it fills (README, Performance): each run starts on an empty one.
                 for command in ("stop-broker", "start-broker"):
                     subprocess.run([str(ROOT / "scripts" / "infra.sh"), command], check=True, capture_output=True)
+            if args.gateway_alone:
+                runs.append(gateway_alone(args, number, str(args.binary), env, processes, work))
+                log(f"run {number}: {json.dumps(runs[-1])}")
+                continue
             if not args.only_e2e:
                 log(f"run {number}: raw librdkafka baseline, {args.baseline_events} events")
                 baseline = librdkafka_baseline(str(args.binary), env, args.baseline_events)
