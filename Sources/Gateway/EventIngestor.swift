@@ -178,32 +178,18 @@ struct EventIngestor: Sendable {
             guard declared <= limit else { throw tooLarge }
             guard reservation.take(BodyMemoryBudget.cost(ofBodyBytes: declared)) else { throw overloaded }
         }
-        let body = request.body
-        let timeout = configuration.requestTimeout
+        // The body's deadline (408) is RequestBodyDeadlineHandler's, on the connection's event loop.
         do {
-            return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-                group.addTask {
-                    var bytes: [UInt8] = []
-                    bytes.reserveCapacity(min(declared ?? 64 * 1024, limit))
-                    for try await chunk in body {
-                        guard bytes.count + chunk.readableBytes <= limit else { throw tooLarge }
-                        if declared == nil, !reservation.take(BodyMemoryBudget.cost(ofBodyBytes: chunk.readableBytes)) {
-                            throw overloaded
-                        }
-                        bytes.append(contentsOf: chunk.readableBytesView)
-                    }
-                    return bytes
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(min(declared ?? 64 * 1024, limit))
+            for try await chunk in request.body {
+                guard bytes.count + chunk.readableBytes <= limit else { throw tooLarge }
+                if declared == nil, !reservation.take(BodyMemoryBudget.cost(ofBodyBytes: chunk.readableBytes)) {
+                    throw overloaded
                 }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let bytes = first else {
-                    throw APIError(.requestTimeout, "the request body did not arrive within \(timeout)")
-                }
-                return bytes
+                bytes.append(contentsOf: chunk.readableBytesView)
             }
+            return bytes
         } catch let error as APIError {
             throw error
         } catch {

@@ -75,7 +75,10 @@ func makeApplication(
     return Application(
         router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [ExpectContinueHandler()], idleTimeout: TimeAmount(configuration.idleTimeout))),
+            additionalChannelHandlers: [
+                ExpectContinueHandler(), RequestBodyDeadlineHandler(timeout: TimeAmount(configuration.requestTimeout)),
+            ],
+            idleTimeout: TimeAmount(configuration.idleTimeout))),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "eventplatform-gateway"
