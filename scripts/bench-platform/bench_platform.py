@@ -20,8 +20,9 @@ groups rebalancing after the one before). Rows (issue 13):
   e2e        500,000 events bulk from 4 clients until the reports API counts every one: events/s
   drain      the collectors catching up the backlog the sustained run left: events/s stored
   reports    report requests answered while the sustained run ingests: p50, p99
-`--gateway-alone` is diagnosis, not the platform's figure: the sustained clients against `eventplatform
-gateway` with nothing else running, and the gateway's CPU per event (`--binary` compares builds).
+`--gateway-alone` is diagnosis, not the platform's figure: the sustained clients, then wrk's single events,
+against `eventplatform gateway` with nothing else running, and the gateway's CPU per event and per request
+(`--binary` compares builds).
 """
 import argparse
 import http.client
@@ -389,9 +390,17 @@ def gateway_alone(args, number, binary, env, processes, work):
     ticks_before = cpu_ticks(gateway.pid)
     accepted, seconds = bulk_clients(port, bodies, run_id, 4, seconds=args.sustained_seconds)
     cpu_seconds = (cpu_ticks(gateway.pid) - ticks_before) / os.sysconf("SC_CLK_TCK")
+    log(f"run {number}: the gateway alone, wrk single events, {args.single_seconds} s")
+    ticks_before, started = cpu_ticks(gateway.pid), time.monotonic()
+    single = wrk_single(f"http://127.0.0.1:{port}", args.single_seconds, run_id, day)
+    single_seconds = time.monotonic() - started
+    single_cpu_seconds = (cpu_ticks(gateway.pid) - ticks_before) / os.sysconf("SC_CLK_TCK")
     processes.stop(gateway)
+    single.update(cores=single_cpu_seconds / single_seconds,
+                  cpu_us_per_request=single_cpu_seconds * 1e6 / (single["requests_per_s"] * single_seconds))
     return {"run": number, "gateway_alone": {"events_per_s": accepted / seconds, "events": accepted,
-                                             "cores": cpu_seconds / seconds, "cpu_us_per_event": cpu_seconds * 1e6 / accepted}}
+                                             "cores": cpu_seconds / seconds, "cpu_us_per_event": cpu_seconds * 1e6 / accepted,
+                                             "single": single}}
 
 
 def cpu_ticks(pid):
@@ -449,7 +458,11 @@ def summary(runs):
         return (f"the gateway alone (no collectors), 4 clients x 5,000-event requests: "
                 f"{spread(column('gateway_alone', 'events_per_s'))} events/s, "
                 f"{spread(column('gateway_alone', 'cpu_us_per_event'), 2)} µs of gateway CPU an event, "
-                f"{spread(column('gateway_alone', 'cores'), 2)} cores")
+                f"{spread(column('gateway_alone', 'cores'), 2)} cores; wrk, 50 connections, one event per request: "
+                f"{spread(column('gateway_alone', 'single', 'requests_per_s'))} requests/s, p99 "
+                f"{spread(column('gateway_alone', 'single', 'p99_ms'), 1)} ms, "
+                f"{spread(column('gateway_alone', 'single', 'cpu_us_per_request'), 1)} µs of gateway CPU a request, "
+                f"{spread(column('gateway_alone', 'single', 'cores'), 2)} cores")
     e2e = column("e2e", "events_per_s")
     if "single" not in runs[0]:
         return f"end to end: 4 clients bulk until the reports count every event: {spread(e2e)} events/s"
@@ -494,8 +507,9 @@ def main():
     parser.add_argument("--only-e2e", action="store_true",
                         help="only the end-to-end row (no peer, no baselines): for settings of the collectors, e.g. COLLECTOR_SESSION_TIMEOUT_MS")
     parser.add_argument("--gateway-alone", action="store_true",
-                        help="diagnosis of the gateway: only the sustained clients against `eventplatform gateway` with nothing "
-                             "else running, and its CPU per event (compare binaries with --binary)")
+                        help="diagnosis of the gateway: only the sustained clients and wrk's single events against `eventplatform "
+                             "gateway` with nothing else running, and its CPU per event and per request (compare "
+                             "binaries with --binary)")
     args = parser.parse_args()
     if not (args.gateway_alone or args.only_e2e or args.peer_python):
         parser.error("--peer-python is needed for the peer")
