@@ -165,8 +165,9 @@ struct EventIngestor: Sendable {
         return merged.sorted { $0.index < $1.index }
     }
 
-    /// The body, up to the size limit (413, before any of it is read when its length is announced), within
-    /// the memory budget of all bodies (503) and within the request timeout (408).
+    /// The body, up to the size limit (413, before any of it is read when its length is announced) and
+    /// within the memory budget of all bodies (503). The request timeout (408) is enforced on the
+    /// connection by ``RequestBodyDeadlineHandler``, which closes it: the read then fails.
     private func readBody(of request: Request, reservation: BodyReservation) async throws(APIError) -> [UInt8] {
         let limit = configuration.maximumBodyBytes
         let tooLarge = APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
@@ -178,7 +179,6 @@ struct EventIngestor: Sendable {
             guard declared <= limit else { throw tooLarge }
             guard reservation.take(BodyMemoryBudget.cost(ofBodyBytes: declared)) else { throw overloaded }
         }
-        // The body's deadline (408) is RequestBodyDeadlineHandler's, on the connection's event loop.
         do {
             var bytes: [UInt8] = []
             bytes.reserveCapacity(min(declared ?? 64 * 1024, limit))
