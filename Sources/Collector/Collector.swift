@@ -102,7 +102,7 @@ public struct Collector: Service {
         logger[metadataKey: "collector.member"] = "\(member)"
         let rebalances = RebalanceLog()
         let consumer = try KafkaConsumer(
-            configuration: .consumer(brokers: configuration.brokers, groupID: configuration.groupID, sessionTimeout: configuration.sessionTimeout),
+            configuration: configuration.consumerConfiguration,
             logger: logger,
             onRebalance: { rebalances.record($0) }
         )

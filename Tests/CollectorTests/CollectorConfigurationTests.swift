@@ -18,6 +18,19 @@ import Testing
         #expect(configuration.connectionURL.contains("lock_timeout%3D250"))
     }
 
+    @Test func consumersWaitForAFullerFetchAndKeepTheGroupSettings() throws {
+        var configuration = CollectorConfiguration(source: .facebook)
+        configuration.brokers = "broker:9092"
+        configuration.sessionTimeout = .seconds(10)
+        let kafka = configuration.consumerConfiguration
+        #expect(kafka["fetch.min.bytes"] == "65536")
+        #expect(kafka["fetch.wait.max.ms"] == "100")
+        #expect(kafka["group.id"] == configuration.groupID)
+        #expect(kafka["bootstrap.servers"] == "broker:9092")
+        #expect(kafka["session.timeout.ms"] == "10000")
+        #expect(kafka["enable.auto.commit"] == "false")
+    }
+
     @Test func unsetOrEmptyTimeoutsKeepTheirDefaults() throws {
         var configuration = CollectorConfiguration(source: .tiktok)
         try configuration.readTimeouts(from: ["COLLECTOR_LOCK_TIMEOUT_MS": ""])
