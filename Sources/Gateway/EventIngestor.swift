@@ -166,8 +166,9 @@ struct EventIngestor: Sendable {
     }
 
     /// The body, up to the size limit (413, before any of it is read when its length is announced) and
-    /// within the memory budget of all bodies (503). The request timeout (408) is enforced on the
-    /// connection by ``RequestBodyDeadlineHandler``, which closes it: the read then fails.
+    /// within the memory budget of all bodies (503). The request timeout is enforced on the connection by
+    /// ``RequestBodyDeadlineHandler``, which answers the 408 and closes it; the read then fails with
+    /// ``RequestBodyDeadlineHandler/DeadlinePassed``, thrown on as the 408 for metrics and logs.
     private func readBody(of request: Request, reservation: BodyReservation) async throws(APIError) -> [UInt8] {
         let limit = configuration.maximumBodyBytes
         let tooLarge = APIError(.contentTooLarge, "the request body is larger than \(limit) bytes")
@@ -189,9 +190,15 @@ struct EventIngestor: Sendable {
                 }
                 bytes.append(contentsOf: chunk.readableBytesView)
             }
+            // A stream that ends early (the connection closed) is no complete body.
+            guard declared == nil || bytes.count == declared else {
+                throw APIError(.badRequest, "the request body ended before its Content-Length")
+            }
             return bytes
         } catch let error as APIError {
             throw error
+        } catch is RequestBodyDeadlineHandler.DeadlinePassed {
+            throw APIError(.requestTimeout, "the request body did not arrive within \(configuration.requestTimeout)")
         } catch {
             throw APIError(.badRequest, "the request body could not be read")
         }

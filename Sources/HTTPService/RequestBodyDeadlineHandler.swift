@@ -8,8 +8,12 @@ import EventModel
 ///
 /// The deadline is a timer on the connection's event loop, set at the head and cancelled at the end:
 /// cheaper per request than a timer task beside every body read in the route, which single-event
-/// webhooks would pay on every request.
+/// webhooks would pay on every request. When it fires, the route reading the body gets
+/// ``DeadlinePassed`` (so it can count the request as the 408 it was); its own answer is dropped.
 public final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    /// What reading the body throws once the 408 went out.
+    public struct DeadlinePassed: Error {}
+
     public typealias InboundIn = HTTPRequestPart
     public typealias InboundOut = HTTPRequestPart
     public typealias OutboundIn = HTTPResponsePart
@@ -73,6 +77,8 @@ public final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableCh
     private func answerTimeout(context: ChannelHandlerContext) {
         deadline = nil
         timedOut = true
+        // First, so the route's body stream ends with this error, not as if the body were complete.
+        context.fireErrorCaught(DeadlinePassed())
         let body = JSONWriter.errorBody(message)
         var head = HTTPResponse(status: .requestTimeout)
         head.headerFields[.contentType] = "application/json"

@@ -38,6 +38,7 @@ import Testing
         #expect(String(buffer: body) == #"{"error":"the request body did not arrive within 0.3 seconds"}"#)
         #expect(try channel.readOutbound(as: HTTPResponsePart.self) == .end(nil))
         #expect(!channel.isActive)
+        #expect(throws: RequestBodyDeadlineHandler.DeadlinePassed.self) { try channel.throwIfErrorCaught() }
     }
 
     @Test func aBodyThatArrivesInTimeIsPassedOnAndNeverTimedOut() throws {

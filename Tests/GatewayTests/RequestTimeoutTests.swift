@@ -15,7 +15,7 @@ import Testing
 /// gateway keeps serving others.
 @Suite struct RequestTimeoutTests {
     @Test func slowBodyAnswers408() async throws {
-        try await withLiveGateway(configure: { $0.requestTimeout = .milliseconds(300) }) { port, client, _ in
+        try await withLiveGateway(configure: { $0.requestTimeout = .milliseconds(300) }) { port, client, registry in
             let connection = try RawHTTPConnection(port: port)
             try connection.write(Array(
                 "POST /events HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000\r\nContent-Type: application/json\r\n\r\n{\"events\":[".utf8
@@ -23,6 +23,11 @@ import Testing
             let answer = await connection.readAnswer()
             #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
             #expect(answer.contains(#"{"error":"the request body did not arrive within"#))
+            // The route saw the deadline too: the request is counted as the 408 it got, not as a 400.
+            let counted = try await eventually(timeout: .seconds(10)) {
+                metricsText(registry).contains(#"gateway_requests_total{route="/events",status="408"} 1"#)
+            }
+            #expect(counted, "\(metricsText(registry).split(separator: "\n").filter { $0.hasPrefix("gateway_requests_total") })")
 
             let normal = try await client.execute(
                 uri: "/events", method: .post, body: ByteBuffer(string: SampleEvents.bulk([SampleEvents.product()])))
@@ -89,4 +94,11 @@ final class RawHTTPConnection: @unchecked Sendable {
             }
         }
     }
+}
+
+/// The registry's metrics in Prometheus' text format.
+private func metricsText(_ registry: PrometheusCollectorRegistry) -> String {
+    var buffer: [UInt8] = []
+    registry.emit(into: &buffer)
+    return String(decoding: buffer, as: UTF8.self)
 }
