@@ -197,8 +197,8 @@ struct EventIngestor: Sendable {
             return bytes
         } catch let error as APIError {
             throw error
-        } catch is RequestBodyDeadlineHandler.DeadlinePassed {
-            throw APIError(.requestTimeout, "the request body did not arrive within \(configuration.requestTimeout)")
+        } catch let deadline as RequestBodyDeadlineHandler.DeadlinePassed {
+            throw APIError(.requestTimeout, deadline.message)
         } catch {
             throw APIError(.badRequest, "the request body could not be read")
         }

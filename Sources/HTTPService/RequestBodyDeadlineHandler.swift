@@ -11,8 +11,10 @@ import EventModel
 /// webhooks would pay on every request. When it fires, the route reading the body gets
 /// ``DeadlinePassed`` (so it can count the request as the 408 it was); its own answer is dropped.
 public final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    /// What reading the body throws once the 408 went out.
-    public struct DeadlinePassed: Error {}
+    /// What reading the body throws once the 408 went out; `message` is what the 408 said.
+    public struct DeadlinePassed: Error {
+        public let message: String
+    }
 
     public typealias InboundIn = HTTPRequestPart
     public typealias InboundOut = HTTPRequestPart
@@ -78,7 +80,7 @@ public final class RequestBodyDeadlineHandler: ChannelDuplexHandler, RemovableCh
         deadline = nil
         timedOut = true
         // First, so the route's body stream ends with this error, not as if the body were complete.
-        context.fireErrorCaught(DeadlinePassed())
+        context.fireErrorCaught(DeadlinePassed(message: message))
         let body = JSONWriter.errorBody(message)
         var head = HTTPResponse(status: .requestTimeout)
         head.headerFields[.contentType] = "application/json"
