@@ -373,7 +373,8 @@ def one_run(args, number, binary, env, processes, work):
 
 def gateway_alone(args, number, binary, env, processes, work):
     """Diagnosis, not the platform's figure: `eventplatform gateway` with no collectors beside it, the
-    sustained clients for `--sustained-seconds`, and the gateway process's CPU per accepted event."""
+    sustained clients for `--sustained-seconds`, then wrk's single events for `--single-seconds`, and the
+    gateway process's CPU per accepted event and per request."""
     run_id = f"g{number}x{random.randrange(1 << 30):x}"
     prefix = f"bench-gateway-{run_id}-"
     subprocess.run([binary, "topics", "--topic-prefix", prefix], env=env, check=True, capture_output=True)
@@ -387,14 +388,11 @@ def gateway_alone(args, number, binary, env, processes, work):
     if status != 202:
         raise RuntimeError(f"the gateway answered {status}: {payload[:200]!r}")
     log(f"run {number}: the gateway alone, 4 clients x 5,000-event requests, {args.sustained_seconds} s")
-    ticks_before = cpu_ticks(gateway.pid)
-    accepted, seconds = bulk_clients(port, bodies, run_id, 4, seconds=args.sustained_seconds)
-    cpu_seconds = (cpu_ticks(gateway.pid) - ticks_before) / os.sysconf("SC_CLK_TCK")
+    (accepted, seconds), cpu_seconds, _ = with_cpu(
+        gateway.pid, lambda: bulk_clients(port, bodies, run_id, 4, seconds=args.sustained_seconds))
     log(f"run {number}: the gateway alone, wrk single events, {args.single_seconds} s")
-    ticks_before, started = cpu_ticks(gateway.pid), time.monotonic()
-    single = wrk_single(f"http://127.0.0.1:{port}", args.single_seconds, run_id, day)
-    single_seconds = time.monotonic() - started
-    single_cpu_seconds = (cpu_ticks(gateway.pid) - ticks_before) / os.sysconf("SC_CLK_TCK")
+    single, single_cpu_seconds, single_seconds = with_cpu(
+        gateway.pid, lambda: wrk_single(f"http://127.0.0.1:{port}", args.single_seconds, run_id, day))
     processes.stop(gateway)
     single.update(cores=single_cpu_seconds / single_seconds,
                   cpu_us_per_request=single_cpu_seconds * 1e6 / (single["requests_per_s"] * single_seconds))
@@ -403,11 +401,16 @@ def gateway_alone(args, number, binary, env, processes, work):
                                              "single": single}}
 
 
-def cpu_ticks(pid):
-    """User and system CPU of a process so far, in clock ticks."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+def with_cpu(pid, work):
+    """`work()`'s result, the CPU seconds process `pid` used meanwhile, and the seconds it took."""
+    def cpu_ticks():
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    ticks, started = cpu_ticks(), time.monotonic()
+    result = work()
+    return result, (cpu_ticks() - ticks) / os.sysconf("SC_CLK_TCK"), time.monotonic() - started
 
 
 def wait_caught_up(binary, prefix, env, seconds):
