@@ -118,7 +118,7 @@ struct EventIngestor: Sendable {
             return KafkaProducerRecord(
                 topic: configuration.topics[event.source],
                 key: Array(event.userId.utf8),
-                value: Array(request.bytes(of: event)),
+                value: request.bytes(of: event),
                 headers: headers
             )
         }

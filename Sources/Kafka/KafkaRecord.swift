@@ -18,17 +18,25 @@ public struct KafkaProducerRecord: Sendable, Hashable {
     public var topic: String
     /// The partition key; records with equal keys go to the same partition (murmur2, as Java clients).
     public var key: [UInt8]?
-    public var value: [UInt8]
+    /// The value; a slice, so a record can carry part of a larger buffer (an event of a request body)
+    /// without a copy of its own.
+    public var value: ArraySlice<UInt8>
     public var headers: [KafkaHeader]
     /// An explicit partition, or `nil` to let the partitioner choose from the key.
     public var partition: Int32?
 
-    public init(topic: String, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil) {
+    public init(
+        topic: String, key: [UInt8]? = nil, value: ArraySlice<UInt8>, headers: [KafkaHeader] = [], partition: Int32? = nil
+    ) {
         self.topic = topic
         self.key = key
         self.value = value
         self.headers = headers
         self.partition = partition
+    }
+
+    public init(topic: String, key: [UInt8]? = nil, value: [UInt8], headers: [KafkaHeader] = [], partition: Int32? = nil) {
+        self.init(topic: topic, key: key, value: value[...], headers: headers, partition: partition)
     }
 }
 

@@ -56,7 +56,7 @@ struct PublisherState {
     let capacity: PublisherCapacity
     private(set) var isShuttingDown = false
     private var batches: [String: Batch] = [:]
-    private var inFlight: [UInt64: InFlight] = [:]
+    private var inFlight = SequentialIDTable<InFlight>()
     /// Events handed to Kafka, in that order, for ``takeOverdue(handedOverBefore:)``; entries of events
     /// that completed meanwhile are dropped from the front, or all at once when they outnumber those in flight.
     private var handedOver: [(id: UInt64, at: ContinuousClock.Instant)] = []
@@ -239,7 +239,7 @@ struct PublisherState {
     private mutating func handOver(_ events: [Event], topic: String, reason: BatchPolicy.FlushReason, now: ContinuousClock.Instant) -> [ReadyBatch] {
         guard !events.isEmpty else { return [] }
         for event in events {
-            inFlight[event.id] = InFlight(topic: topic, bytes: event.bytes, enqueuedAt: event.enqueuedAt, sink: event.sink, index: event.index)
+            inFlight.insert(InFlight(topic: topic, bytes: event.bytes, enqueuedAt: event.enqueuedAt, sink: event.sink, index: event.index), id: event.id)
             handedOver.append((event.id, now))
         }
         let pieces = events.count <= policy.maximumSize
@@ -271,7 +271,7 @@ struct PublisherState {
         var releasedBytes = 0
         var drained: [CheckedContinuation<Void, Never>] = []
         for outcome in outcomes {
-            guard let event = inFlight.removeValue(forKey: outcome.id) else { continue }
+            guard let event = inFlight.remove(outcome.id) else { continue }
             releasedBytes += event.bytes
             if case .success = outcome.result { delivered += 1 } else { failed += 1 }
             completed.append(Completed(sink: event.sink, index: event.index, result: outcome.result, topic: event.topic, enqueuedAt: event.enqueuedAt))
@@ -301,7 +301,7 @@ struct PublisherState {
     /// Registers a flush caller; returns false when nothing accepted so far is pending.
     mutating func addDrainWaiter(_ continuation: CheckedContinuation<Void, Never>) -> Bool {
         let threshold = nextID - 1
-        let pending = inFlight.keys.lazy.filter { $0 <= threshold }.count
+        let pending = inFlight.ids.count { $0 <= threshold }
             + batches.values.reduce(0) { $0 + $1.events.count { $0.id <= threshold } }
         guard pending > 0 else { return false }
         drainWaiters.append(DrainWaiter(threshold: threshold, remaining: pending, continuation: continuation))
@@ -321,13 +321,13 @@ struct PublisherState {
     /// each was handed over. They stay in flight: the caller completes them.
     mutating func takeOverdue(handedOverBefore cutoff: ContinuousClock.Instant) -> [(id: UInt64, handedOverAt: ContinuousClock.Instant)] {
         if handedOver.count - handedOverStart > 2 * inFlight.count + 1024 {
-            handedOver = handedOver[handedOverStart...].filter { inFlight[$0.id] != nil }
+            handedOver = handedOver[handedOverStart...].filter { inFlight.contains($0.id) }
             handedOverStart = 0
         }
         var overdue: [(id: UInt64, handedOverAt: ContinuousClock.Instant)] = []
         while handedOverStart < handedOver.count {
             let entry = handedOver[handedOverStart]
-            if inFlight[entry.id] != nil {
+            if inFlight.contains(entry.id) {
                 guard entry.at < cutoff else { break }
                 overdue.append((entry.id, entry.at))
             }
@@ -342,7 +342,7 @@ struct PublisherState {
 
     /// After the producer closed: fails what never got a delivery report, so no caller waits forever.
     mutating func failAllInFlight() -> [Completed] {
-        let ids = inFlight.keys.sorted()
+        let ids = inFlight.ids.sorted()
         return complete(ids.map { ($0, .failure(PublisherError.shutDown)) }).completed
     }
 
