@@ -37,7 +37,7 @@ public final class KafkaProducer: Sendable {
         self.pollLoop = PollLoop(name: "kafka.producer.poll") {
             // Serves librdkafka's main queue, where delivery reports arrive as events.
             let queue = rd_kafka_queue_get_main(handle.pointer)!
-            var topicNames: [OpaquePointer: String] = [:]
+            var topicNames = TopicNames()
             return PollLoop.Iteration(
                 poll: { timeout in
                     guard let event = rd_kafka_queue_poll(queue, timeout) else { return false }
@@ -163,22 +163,36 @@ public final class KafkaProducer: Sendable {
 }
 
 extension KafkaDeliveryReport {
-    init(_ message: rd_kafka_message_t, topicNames: inout [OpaquePointer: String]) {
-        let topic: String
-        if let cached = topicNames[message.rkt] {
-            topic = cached
-        } else {
-            topic = String(cString: rd_kafka_topic_name(message.rkt))
-            topicNames[message.rkt] = topic
-        }
+    init(_ message: rd_kafka_message_t, topicNames: inout TopicNames) {
         let failed = message.err != RD_KAFKA_RESP_ERR_NO_ERROR
         self.init(
             id: UInt64(UInt(bitPattern: message._private)),
-            topic: topic,
+            topic: topicNames.name(of: message.rkt),
             partition: message.partition,
             offset: failed || message.offset < 0 ? nil : message.offset,
             error: failed ? KafkaError(message.err) : nil
         )
+    }
+}
+
+/// Topic names by librdkafka topic handle, for delivery reports. The reports of one event are mostly of
+/// one topic, so the last handle is compared first (hashing every report's handle into the dictionary was
+/// ~2% of the gateway's CPU under bulk load).
+struct TopicNames {
+    private var last: (handle: OpaquePointer, name: String)?
+    private var names: [OpaquePointer: String] = [:]
+
+    mutating func name(of handle: OpaquePointer) -> String {
+        if let last, last.handle == handle { return last.name }
+        let name: String
+        if let known = names[handle] {
+            name = known
+        } else {
+            name = String(cString: rd_kafka_topic_name(handle))
+            names[handle] = name
+        }
+        last = (handle, name)
+        return name
     }
 }
 

@@ -69,6 +69,31 @@ import Testing
         await consumer.close()
     }
 
+    /// Reports of records of several topics, interleaved, arrive in batches; each names its own record's
+    /// topic (the producer remembers the last topic handle it named).
+    @Test func everyDeliveryReportNamesItsRecordsTopic() async throws {
+        let brokers = try TestEnvironment.kafkaBrokers()
+        let topics = [TestEnvironment.uniqueName("reports-a"), TestEnvironment.uniqueName("reports-b")]
+        let admin = try KafkaAdmin(configuration: KafkaConfiguration(brokers: brokers), logger: logger)
+        try await admin.createTopics(topics.map { KafkaNewTopic(name: $0, partitions: 2) })
+        let reports = Locked<[UInt64: KafkaDeliveryReport]>([:])
+        let producer = try KafkaProducer(configuration: .producer(brokers: brokers), logger: logger) { batch in
+            reports.withLock { for report in batch { $0[report.id] = report } }
+        }
+        // Runs of one topic of varying length, so batches of reports switch topics at varying places.
+        let topicOfRecord = (0..<400).map { topics[($0 / ($0 % 7 + 1)) % 2] }
+        for (index, topic) in topicOfRecord.enumerated() {
+            try producer.produce(KafkaProducerRecord(topic: topic, value: Array("r\(index)".utf8)), id: UInt64(index))
+        }
+        try await producer.flush(timeout: .seconds(30))
+        await producer.close(timeout: .seconds(5))
+        let delivered = reports.withLock { $0 }
+        #expect(delivered.count == topicOfRecord.count)
+        for (index, topic) in topicOfRecord.enumerated() {
+            #expect(delivered[UInt64(index)]?.topic == topic, "record \(index)")
+        }
+    }
+
     @Test func aBrokerThatIsNotThereIsReportedAsADeliveryFailure() async throws {
         let failures = Locked<[KafkaDeliveryReport]>([])
         // Port 1 on loopback: nothing listens there.
