@@ -19,7 +19,8 @@ public struct KafkaProducerRecord: Sendable, Hashable {
     /// The partition key; records with equal keys go to the same partition (murmur2, as Java clients).
     public var key: [UInt8]?
     /// The value; a slice, so a record can carry part of a larger buffer (an event of a request body)
-    /// without a copy of its own.
+    /// without a copy of its own. The whole buffer stays in memory while the record does (librdkafka
+    /// copies the value when it takes the record).
     public var value: ArraySlice<UInt8>
     public var headers: [KafkaHeader]
     /// An explicit partition, or `nil` to let the partitioner choose from the key.
