@@ -24,7 +24,7 @@ import Testing
         configuration.sessionTimeout = .seconds(10)
         let kafka = configuration.consumerConfiguration
         #expect(kafka["fetch.min.bytes"] == "65536")
-        #expect(kafka["fetch.wait.max.ms"] == "100")
+        #expect(kafka["fetch.wait.max.ms"] == "500")
         #expect(kafka["group.id"] == configuration.groupID)
         #expect(kafka["bootstrap.servers"] == "broker:9092")
         #expect(kafka["session.timeout.ms"] == "10000")
