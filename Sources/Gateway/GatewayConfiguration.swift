@@ -99,10 +99,12 @@ public struct GatewayConfigurationError: Error, Sendable, CustomStringConvertibl
 extension GatewayConfiguration {
     /// librdkafka's `linger.ms` for the gateway's publisher unless `PUBLISHER_LINGER_MS` says otherwise.
     /// Every answer waits for its events' acknowledgements, so the linger is part of each request's
-    /// latency, and with a fixed number of clients it bounds throughput: 2 ms rather than the library's 5
-    /// took single-event requests from ~7,200 to ~8,900 a second on the 2-core machine (50 connections,
-    /// a fresh broker), bulk and sustained unchanged; more produce requests, each smaller, is the cost.
-    public static let publisherLinger: Duration = .milliseconds(2)
+    /// latency, and with a fixed number of clients it bounds throughput; each produce request costs the
+    /// broker, which shares the same cores. On the 2-core machine (`up`, 50 connections, a fresh broker)
+    /// the library's 5 ms left the cores idle at ~7,200 single-event requests a second; 2 ms made so many
+    /// small produce requests that the broker took half a core; 3 ms did best (~9,800 against ~9,000 for
+    /// 2 ms over eight alternating pairs; README, Performance).
+    public static let publisherLinger: Duration = .milliseconds(3)
 
     /// The gateway's publisher settings from `environment` (``PublisherConfiguration/init(environment:)``),
     /// lingering ``publisherLinger`` unless the environment sets `PUBLISHER_LINGER_MS`.
