@@ -16,7 +16,7 @@ struct GatewayCommand: AsyncParsableCommand {
         counted as 5x each body; default 335544320, or five times GATEWAY_MAX_BODY_BYTES if more), GATEWAY_IDLE_TIMEOUT_MS (idle connections close; default 60000). \
         Publisher settings come from the environment: PUBLISHER_PRESET, PUBLISHER_BATCH_SIZE, PUBLISHER_BATCH_TIMEOUT_MS, \
         PUBLISHER_MAX_BATCH_SIZE, PUBLISHER_MAX_PENDING_EVENTS, PUBLISHER_MAX_PENDING_BYTES, PUBLISHER_ENQUEUE_TIMEOUT_MS, \
-        PUBLISHER_DELIVERY_TIMEOUT_MS, PUBLISHER_LINGER_MS (the gateway's default 2, the library's 5). Signing secrets: GATEWAY_SECRET_FACEBOOK, GATEWAY_SECRET_TIKTOK, \
+        PUBLISHER_DELIVERY_TIMEOUT_MS, PUBLISHER_LINGER_MS (the gateway's default 3, the library's 5). Signing secrets: GATEWAY_SECRET_FACEBOOK, GATEWAY_SECRET_TIKTOK, \
         GATEWAY_SECRET_APP (unset: no signature required for that source). GATEWAY_TRUSTED_PROXIES: comma-separated \
         addresses of load balancers whose X-Forwarded-For names the client for the rate limit (default none).
         """
