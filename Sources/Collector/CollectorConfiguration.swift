@@ -88,9 +88,9 @@ public struct CollectorConfiguration: Sendable, Hashable {
     /// part of the broker's work (README, Performance). The local broker (Tansu) holds every fetch answer
     /// for about its wait (half of it from 250 ms) and lists every batch stored in the partition for each
     /// look, so the wait sets how often a collector costs it that listing: 500 ms rather than 100 took
-    /// single-event requests in `up` from ~8,600 to ~10,000 a second on the 2-core machine, end to end
-    /// unchanged. A Kafka broker answers as soon as 64 KB are there; a caught-up collector sees an
-    /// event up to 500 ms later.
+    /// single-event requests in `up` from ~8,800 to ~10,700 a second on the 2-core machine (medians of
+    /// five alternating pairs), end to end unchanged. A Kafka broker answers as soon as 64 KB are there;
+    /// a caught-up collector sees an event up to 500 ms later.
     public var consumerConfiguration: KafkaConfiguration {
         var kafka = KafkaConfiguration.consumer(brokers: brokers, groupID: groupID, sessionTimeout: sessionTimeout)
         kafka["fetch.min.bytes"] = "65536"
