@@ -154,6 +154,11 @@ public final class Publisher: Service, Sendable {
         }
     }
 
+    /// Whether Kafka takes records without delay: false while a new producer (at start, or after a
+    /// replacement) waits for its producer id, when whatever is published waits with it (about half a
+    /// second). For readiness checks: publishing meanwhile is safe, only slower.
+    public var isReady: Bool { !producer.withLock { $0.current.isAwaitingProducerID } }
+
     /// The publisher's current state and counters.
     public var status: PublisherStatus {
         var status = core.state.withLock { $0.status() }

@@ -18,7 +18,7 @@ public import Prometheus
 ///
 /// - Parameters:
 ///   - configuration: the gateway's settings; topics are expected to exist (``GatewayTopics/createMissing(brokers:partitions:logger:)``).
-///   - publisher: the publisher to send events with; its brokers are the ones readiness checks.
+///   - publisher: the publisher to send events with; readiness checks its brokers and its producer.
 ///   - registry: the registry `/metrics` serves.
 ///   - metricsFactory: where the gateway's metrics go; the executable passes the factory over `registry`
 ///     (or bootstraps the metrics system with it and keeps the default).
@@ -47,7 +47,7 @@ func makeApplication(
     try configuration.validate()
     let metrics = GatewayMetrics(factory: metricsFactory)
     let readiness = try KafkaReadiness(
-        brokers: publisher.configuration.brokers,
+        publisher: publisher,
         topics: configuration.topics.all,
         cacheDuration: configuration.readinessCacheDuration,
         logger: logger

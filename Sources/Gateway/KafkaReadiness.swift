@@ -1,18 +1,22 @@
+import EventPublisher
 import Kafka
 import Logging
 import Synchronization
 
-/// Whether Kafka is reachable and every gateway topic exists, for `/health/ready`; the answer is kept
-/// for a few seconds so that frequent probes cost Kafka nothing.
+/// Whether Kafka is reachable, every gateway topic exists and the publisher's producer is ready, for
+/// `/health/ready`. The topics' answer is kept for a few seconds so that frequent probes cost Kafka
+/// nothing; the producer's is read each time (it costs nothing).
 final class KafkaReadiness: Sendable {
+    private let publisher: Publisher
     private let admin: KafkaAdmin
     private let topics: [String]
     private let cacheDuration: Duration
     private let logger: Logger
     private let cached = Mutex<(ready: Bool, checkedAt: ContinuousClock.Instant)?>(nil)
 
-    init(brokers: String, topics: [String], cacheDuration: Duration, logger: Logger) throws(KafkaError) {
-        var configuration = KafkaConfiguration(brokers: brokers)
+    init(publisher: Publisher, topics: [String], cacheDuration: Duration, logger: Logger) throws(KafkaError) {
+        self.publisher = publisher
+        var configuration = KafkaConfiguration(brokers: publisher.configuration.brokers)
         // A metadata request must not create the topics it asks about.
         configuration["allow.auto.create.topics"] = "false"
         admin = try KafkaAdmin(configuration: configuration, logger: logger)
@@ -22,6 +26,9 @@ final class KafkaReadiness: Sendable {
     }
 
     func isReady() async -> Bool {
+        // A producer that has just started (or replaced a broken one) holds what it is handed until it
+        // has its producer id: no traffic before then.
+        guard publisher.isReady else { return false }
         let now = ContinuousClock.now
         if let cached = cached.withLock({ $0 }), now - cached.checkedAt < cacheDuration { return cached.ready }
         let ready = await check()

@@ -37,6 +37,8 @@ public struct KafkaConfiguration: Sendable, Hashable {
             "queue.buffering.max.kbytes": "1048576",
             "batch.num.messages": "10000",
             "socket.keepalive.enable": "true",
+            // Statistics say when the producer has its producer id (`KafkaProducer.isAwaitingProducerID`).
+            "statistics.interval.ms": "200",
         ])
     }
 

@@ -21,6 +21,13 @@ public final class KafkaProducer: Sendable {
     /// forever), so `close` refuses new records first and waits for those being handed over.
     private let producing = Atomic<Int>(0)
     private static let closedFlag = 1 << 62
+    private let producerID: ProducerIDWatch
+
+    /// Set from the polling thread when the statistics say the producer has its id.
+    private final class ProducerIDWatch: Sendable {
+        let pending: Atomic<Bool>
+        init(pending: Bool) { self.pending = Atomic(pending) }
+    }
 
     /// - Parameters:
     ///   - configuration: librdkafka properties; ``KafkaConfiguration/producer(brokers:deliveryTimeout:linger:)``
@@ -32,21 +39,34 @@ public final class KafkaProducer: Sendable {
         logger: Logger,
         onDelivery: @escaping @Sendable ([KafkaDeliveryReport]) -> Void
     ) throws(KafkaError) {
-        let handle = try KafkaHandle(kind: .producer, configuration: configuration, logger: logger, events: RD_KAFKA_EVENT_DR)
+        let handle = try KafkaHandle(
+            kind: .producer, configuration: configuration, logger: logger, events: RD_KAFKA_EVENT_DR | RD_KAFKA_EVENT_STATS)
         self.handle = handle
+        let statistics = Int(configuration["statistics.interval.ms"] ?? "0") ?? 0
+        let producerID = ProducerIDWatch(pending: configuration["enable.idempotence"] == "true" && statistics > 0)
+        self.producerID = producerID
         self.pollLoop = PollLoop(name: "kafka.producer.poll") {
-            // Serves librdkafka's main queue, where delivery reports arrive as events.
+            // Serves librdkafka's main queue, where delivery reports and statistics arrive as events.
             let queue = rd_kafka_queue_get_main(handle.pointer)!
             var topicNames = TopicNames()
             return PollLoop.Iteration(
                 poll: { timeout in
                     guard let event = rd_kafka_queue_poll(queue, timeout) else { return false }
                     defer { rd_kafka_event_destroy(event) }
-                    guard rd_kafka_event_type(event) == RD_KAFKA_EVENT_DR else { return true }
+                    let type = rd_kafka_event_type(event)
+                    if type == RD_KAFKA_EVENT_STATS, producerID.pending.load(ordering: .relaxed), let json = rd_kafka_event_stats(event),
+                       ProducerIDState(statistics: String(cString: json)) == .assigned {
+                        producerID.pending.store(false, ordering: .relaxed)
+                    }
+                    guard type == RD_KAFKA_EVENT_DR else { return true }
                     var reports: [KafkaDeliveryReport] = []
                     reports.reserveCapacity(rd_kafka_event_message_count(event))
                     while let message = rd_kafka_event_message_next(event) {
                         reports.append(KafkaDeliveryReport(message.pointee, topicNames: &topicNames))
+                    }
+                    // A record delivered proves the id too, before the next statistics say so.
+                    if producerID.pending.load(ordering: .relaxed), reports.contains(where: { $0.error == nil }) {
+                        producerID.pending.store(false, ordering: .relaxed)
                     }
                     onDelivery(reports)
                     return true
@@ -96,6 +116,11 @@ public final class KafkaProducer: Sendable {
             throw KafkaError(result, message: "cannot produce to \(record.topic): \(String(cString: rd_kafka_err2str(result)))")
         }
     }
+
+    /// Whether the idempotent producer still waits for its producer id, holding every record it is handed
+    /// until then (about half a second after creation). Read from librdkafka's statistics, so false when
+    /// they are off (`statistics.interval.ms` 0) or the producer is not idempotent.
+    public var isAwaitingProducerID: Bool { producerID.pending.load(ordering: .relaxed) }
 
     /// Records librdkafka holds that the broker has not acknowledged yet, plus reports and client errors
     /// not yet served (librdkafka's `outq_len`); for logs, not for deciding whether records are pending.

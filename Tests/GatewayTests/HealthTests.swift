@@ -14,7 +14,22 @@ import Testing
             #expect(try await gateway.get("/health/live").status == .ok)
             #expect(try await gateway.get("/health/ready").status == .serviceUnavailable)
             try await gateway.topics.createMissing(brokers: gateway.brokers, partitions: 2, logger: testLogger)
-            #expect(try await gateway.get("/health/ready").status == .ok)
+            // Ready once the publisher's producer has its producer id too (about half a second from its start).
+            #expect(try await eventually(timeout: .seconds(30)) { try await gateway.get("/health/ready").status == .ok })
+        }
+    }
+
+    @Test func notReadyWhileThePublishersProducerAwaitsItsID() async throws {
+        // Statistics only every ten minutes: the producer cannot learn that it has its id during the test.
+        let slowStatistics: (String) -> PublisherConfiguration = { brokers in
+            var configuration = PublisherConfiguration.test(brokers: brokers)
+            configuration.kafkaProperties["statistics.interval.ms"] = "600000"
+            return configuration
+        }
+        try await withGateway(publisher: slowStatistics) { (gateway: TestGateway) async throws in
+            #expect(try await gateway.get("/health/ready").status == .serviceUnavailable)
+            // Only a signal for traffic: what arrives meanwhile is published once the producer has its id.
+            #expect(try await gateway.post("/webhook/events", SampleEvents.facebookTop(id: eventID("early"))).status == .accepted)
         }
     }
 
