@@ -18,8 +18,9 @@ import Testing
         #expect(ProducerIDState(statistics: #"{"eos":{"idemp_state": 3}}"#) == .pending("unreadable"))
     }
 
-    @Test func aNewIdempotentProducerAwaitsItsIDUntilTheStatisticsSayItHasOne() async throws {
+    @Test func aNewIdempotentProducerLearnsFromTheStatisticsThatItHasItsID() async throws {
         let producer = try KafkaProducer(configuration: .producer(brokers: try TestEnvironment.kafkaBrokers()), logger: logger) { _ in }
+        // Nothing is produced, so only the statistics can tell it.
         let assigned = try await eventually(timeout: .seconds(30), every: .milliseconds(50)) { !producer.isAwaitingProducerID }
         #expect(assigned)
         await producer.close(timeout: .seconds(5))
