@@ -15,29 +15,20 @@ enum ProducerIDState: Equatable {
     /// The state in one statistics document (librdkafka's JSON, as `rd_kafka_event_stats` gives it).
     /// Finds the one field instead of parsing the document, which grows with the partitions.
     init(statistics json: String) {
-        let bytes = Array(json.utf8)
-        guard let keyEnd = Self.end(of: Array(#""idemp_state""#.utf8), in: bytes) else {
+        let bytes = json.utf8
+        guard let key = bytes.firstRange(of: #""idemp_state""#.utf8) else {
             self = .notIdempotent
             return
         }
         // `"idemp_state": "Assigned"`: the value is the next quoted string.
         let quote = UInt8(ascii: "\"")
-        guard let open = bytes[keyEnd...].firstIndex(of: quote),
-              let close = bytes[(open + 1)...].firstIndex(of: quote)
+        guard let open = bytes[key.upperBound...].firstIndex(of: quote),
+              let close = bytes[bytes.index(after: open)...].firstIndex(of: quote)
         else {
             self = .pending("unreadable")
             return
         }
-        let state = String(decoding: bytes[(open + 1)..<close], as: UTF8.self)
+        let state = String(decoding: bytes[bytes.index(after: open)..<close], as: UTF8.self)
         self = state == "Assigned" ? .assigned : .pending(state)
-    }
-
-    private static func end(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count)
-        where haystack[start..<(start + needle.count)].elementsEqual(needle) {
-            return start + needle.count
-        }
-        return nil
     }
 }
