@@ -85,7 +85,7 @@ public struct CollectorConfiguration: Sendable, Hashable {
     /// Each group member's consumer settings. A fetch waits for 64 KB or 500 ms (librdkafka's default
     /// wait) instead of an answer as soon as anything landed: with webhooks arriving one event per
     /// request, the collectors' fetches otherwise followed every small produce request and took a good
-    /// part of the broker's work (README, Performance). The local broker (Tansu) holds every fetch answer
+    /// part of the broker's work (docs/performance.md). The local broker (Tansu) holds every fetch answer
     /// for about its wait (half of it from 250 ms) and lists every batch stored in the partition for each
     /// look, so the wait sets how often a collector costs it that listing: 500 ms rather than 100 took
     /// single-event requests in `up` from ~8,800 to ~10,700 a second on the 2-core machine (medians of

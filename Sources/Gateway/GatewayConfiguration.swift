@@ -103,7 +103,7 @@ extension GatewayConfiguration {
     /// broker, which shares the same cores. On the 2-core machine (`up`, 50 connections, a fresh broker)
     /// the library's 5 ms left the cores idle at ~7,200 single-event requests a second; 2 ms made so many
     /// small produce requests that the broker took half a core; 3 ms did best (~9,800 against ~9,000 for
-    /// 2 ms over eight alternating pairs; README, Performance).
+    /// 2 ms over eight alternating pairs; docs/performance.md).
     public static let publisherLinger: Duration = .milliseconds(3)
 
     /// The gateway's publisher settings from `environment` (``PublisherConfiguration/init(environment:)``),
