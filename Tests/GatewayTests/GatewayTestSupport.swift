@@ -23,6 +23,7 @@ struct TestGateway: Sendable {
     let topics: GatewayTopics
     let brokers: String
     let registry: PrometheusCollectorRegistry
+    let publisher: Publisher
 
     /// POSTs `body` to `path` and returns the answer.
     func post(_ path: String, _ body: String, headers: HTTPFields = [:]) async throws -> TestResponse {
@@ -71,7 +72,7 @@ func withGateway<T: Sendable>(
     )
     let topics = configuration.topics
     return try await app.test(.router) { client in
-        try await body(TestGateway(client: client, topics: topics, brokers: brokers, registry: registry))
+        try await body(TestGateway(client: client, topics: topics, brokers: brokers, registry: registry, publisher: publisher))
     }
 }
 
