@@ -62,6 +62,9 @@ public struct Collector: Service {
         readiness.setDatabaseReachable(true)
         await createTopics()
 
+        let marks = CompletenessMarks(
+            client: client, groupID: configuration.groupID,
+            logEnds: try KafkaLogEndProbe(configuration: KafkaConfiguration(brokers: configuration.brokers), logger: logger))
         let deadLetters = try DeadLetterPublisher(topic: configuration.deadLetterTopic, brokers: configuration.brokers, logger: logger)
         readiness.setSubscribed(true)
         logger.info("collector consuming", metadata: [
@@ -70,13 +73,14 @@ public struct Collector: Service {
         ])
         let leaveOrder = LeaveOrder()
         do {
-            // Members share the pool, the partition bookkeeping and the dead-letter producer; a member that
-            // fails stops the others (the instance restarts as a whole).
+            // Members share the pool, the partition bookkeeping, the completeness marks (with their log end
+            // probe) and the dead-letter producer; a member that fails stops the others (the instance
+            // restarts as a whole).
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for member in 0..<configuration.groupMembers {
                     group.addTask {
                         try await runMember(
-                            member, client: client, partitions: partitions, deadLetters: deadLetters, stop: stop,
+                            member, client: client, partitions: partitions, marks: marks, deadLetters: deadLetters, stop: stop,
                             leaveOrder: leaveOrder, retry: retry
                         )
                     }
@@ -95,7 +99,7 @@ public struct Collector: Service {
 
     /// One member of the group: its own consumer and loop, until a graceful shutdown or an error.
     private func runMember(
-        _ member: Int, client: PostgresClient, partitions: EventPartitions, deadLetters: DeadLetterPublisher,
+        _ member: Int, client: PostgresClient, partitions: EventPartitions, marks: CompletenessMarks, deadLetters: DeadLetterPublisher,
         stop: StopSignal, leaveOrder: LeaveOrder, retry: RetryPolicy
     ) async throws {
         var logger = logger
@@ -112,7 +116,7 @@ public struct Collector: Service {
             configuration: configuration,
             consumer: consumer,
             writer: BatchWriter(client: client, groupID: configuration.groupID, partitions: partitions),
-            marks: CompletenessMarks(client: client, groupID: configuration.groupID),
+            marks: marks,
             partitions: partitions,
             deadLetters: deadLetters,
             rebalances: rebalances,

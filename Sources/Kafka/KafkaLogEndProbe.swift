@@ -27,9 +27,9 @@ public final class KafkaLogEndProbe: Sendable {
         self.handle = try KafkaHandle(kind: .consumer, configuration: configuration, logger: logger)
     }
 
-    /// The log end offset of each partition, fetching from `lowerBounds` (offsets known not to be past
-    /// the end, such as ListOffsets' answer). A partition the fetch did not reach within `timeout`
-    /// keeps its lower bound.
+    /// The log end offset of each partition the fetch reached within `timeout`, fetching from
+    /// `lowerBounds` (offsets known not to be past the end, such as ListOffsets' answer). A partition it
+    /// did not reach is absent: its end is only known to be at least its lower bound.
     public func logEnds(from lowerBounds: [KafkaTopicPartition: Int64], timeout: Duration = .seconds(2)) async throws(KafkaError) -> [KafkaTopicPartition: Int64] {
         guard !lowerBounds.isEmpty else { return [:] }
         let handle = self.handle
@@ -38,7 +38,7 @@ public final class KafkaLogEndProbe: Sendable {
                 try KafkaError.check(rd_kafka_assign(handle.pointer, list), "assign partitions to the log end probe")
             }
             defer { _ = rd_kafka_assign(handle.pointer, nil) }
-            var ends = lowerBounds
+            var ends: [KafkaTopicPartition: Int64] = [:]
             var pending = Set(lowerBounds.keys)
             let deadline = ContinuousClock.now + timeout
             while !pending.isEmpty, ContinuousClock.now < deadline {
@@ -50,12 +50,12 @@ public final class KafkaLogEndProbe: Sendable {
                 switch message.pointee.err {
                 case RD_KAFKA_RESP_ERR__PARTITION_EOF:
                     // The end-of-partition event carries the offset the next record will get.
-                    ends[partition] = max(ends[partition] ?? 0, message.pointee.offset)
+                    ends[partition] = max(lowerBounds[partition] ?? 0, message.pointee.offset)
                 case RD_KAFKA_RESP_ERR_NO_ERROR:
                     // librdkafka keeps the high watermark of the fetch answer that carried this record.
                     var low: Int64 = 0, high: Int64 = 0
                     _ = rd_kafka_get_watermark_offsets(handle.pointer, topic, partition.partition, &low, &high)
-                    ends[partition] = max(ends[partition] ?? 0, high, message.pointee.offset + 1)
+                    ends[partition] = max(lowerBounds[partition] ?? 0, high, message.pointee.offset + 1)
                 default:
                     continue
                 }

@@ -118,6 +118,9 @@ public final class PostgresClient: Sendable {
 
     private static let closedError = PostgresError(code: .connectionClosed, message: "the client is closed")
 
+    /// How many callers wait for a connection now (tests wait for a caller to be queued).
+    var waitingCount: Int { state.withLock { $0.waiters.count } }
+
     /// What a caller asking for a connection gets: an idle connection, or the right to open a new one.
     private enum Handoff: Sendable {
         case connection(PostgresConnection)

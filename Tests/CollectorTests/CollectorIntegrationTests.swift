@@ -282,7 +282,8 @@ import Testing
                 try await server.startServer()
 
                 #expect(try await eventually { try await Self.handled(database, group: configuration.groupID) == 1_000 })
-                #expect(collector.isReady)
+                // Ready once the write that stored them has returned (its commit is seen a moment before).
+                #expect(try await eventually(timeout: .seconds(10)) { collector.isReady })
             }
             let totals = try await database.totals()
             #expect(totals == StoredTotals(expecting: before + during))

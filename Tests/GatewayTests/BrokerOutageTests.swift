@@ -46,7 +46,8 @@ import Testing
             }
             #expect(retried.status == .accepted)
             #expect(try Summary(retried) == Summary(accepted: 2, rejected: 0, duplicates: 0, errors: []))
-            #expect(try await gateway.get("/health/ready").status == .ok)
+            // The records may have gone out on the old producer while its replacement still awaits its id.
+            #expect(try await eventually(timeout: .seconds(30)) { try await gateway.get("/health/ready").status == .ok })
 
             let records = try await readTopics([gateway.topics.facebook, gateway.topics.tiktok], brokers: broker.address, expecting: 2)
             #expect(Set(records.map(\.value)) == Set(events.map { Array($0.utf8) }))

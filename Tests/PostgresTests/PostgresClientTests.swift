@@ -1,4 +1,4 @@
-import Postgres
+@testable import Postgres
 import TestInfrastructure
 import Testing
 
@@ -69,7 +69,8 @@ import Testing
         for await _ in holding { break }
 
         let waiter = Task { try await client.query("SELECT 1") }
-        try await Task.sleep(for: .milliseconds(100))
+        // Cancelled while queued, not before it asked (that would throw from the first cancellation check).
+        #expect(try await eventually(timeout: .seconds(10), every: .milliseconds(10)) { client.waitingCount == 1 })
         waiter.cancel()
         await #expect(throws: CancellationError.self) { try await waiter.value }
 

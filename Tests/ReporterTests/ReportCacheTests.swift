@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func answersExpireAndErrorsAreNotKept() async throws {
-        let cache = ReportCache(timeToLive: .milliseconds(50))
+        let cache = ReportCache(timeToLive: .seconds(2))
         let computations = Locked(0)
         let compute = { @Sendable () async throws -> RenderedReport in
             Self.report("v\(computations.withLock { $0 += 1; return $0 })")
@@ -48,11 +48,13 @@ import Testing
         #expect(String(buffer: try await cache.answer(for: "k", compute: compute).report.body) == "v1")
         #expect(String(buffer: try await cache.answer(for: "k", compute: compute).report.body) == "v1")
         #expect(String(buffer: try await cache.answer(for: "other", compute: compute).report.body) == "v2")
-        // Expired after 50 ms: poll until the answer is computed again.
+        // Long enough that a stalled test thread still finds "v1" kept; expired after 2 s: poll until
+        // the answer is computed again.
         let deadline = ContinuousClock.now + .seconds(10)
         var latest = ""
         while ContinuousClock.now < deadline, latest != "v3" {
             latest = String(buffer: try await cache.answer(for: "k", compute: compute).report.body)
+            if latest != "v3" { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(latest == "v3")
 

@@ -47,9 +47,9 @@ public final class LagReader: Sendable {
             }
         }
         // ListOffsets can read low by up to one batch on some brokers: a fetch finds the exact end.
-        var ends = watermarks.mapValues(\.logEnd)
+        var ends: [KafkaTopicPartition: Int64] = [:]
         do {
-            ends = try await probe.logEnds(from: ends, timeout: timeout)
+            ends = try await probe.logEnds(from: watermarks.mapValues(\.logEnd), timeout: timeout)
         } catch {
             logger.warning("cannot read exact log ends; lag may read low by one batch", metadata: ["group": "\(group)", "error": "\(error)"])
         }

@@ -87,7 +87,6 @@ struct CollectorLoop {
         while !stop.isSet || !readyToLeave() {
             try Task.checkCancellation()
             let wait = batchStarted.map { $0 + configuration.batchWait - .now } ?? configuration.batchWait
-            let pollStarted = Date()
             let records = try await consumer.poll(
                 maxRecords: max(1, configuration.batchSize - pending.count),
                 timeout: max(.milliseconds(1), min(wait, configuration.batchWait))
@@ -95,7 +94,7 @@ struct CollectorLoop {
             applyRebalances()
             accept(records)
             if records.isEmpty {
-                await markComplete(at: pollStarted)
+                await markCaughtUpPartitions()
             }
             if !unpositioned.isEmpty, ContinuousClock.now >= nextRepositionAttempt {
                 await reposition()
@@ -197,10 +196,7 @@ struct CollectorLoop {
     private mutating func reposition() async {
         let targets = unpositioned.sorted()
         do {
-            var stored: [KafkaTopicPartition: Int64] = [:]
-            for (topic, partitions) in Dictionary(grouping: targets, by: \.topic) {
-                stored.merge(try await writer.storedOffsets(topic: topic, partitions: partitions.map(\.partition))) { $1 }
-            }
+            var stored = try await writer.storedOffsets(of: targets)
             readiness.setDatabaseReachable(true)
             stored.merge(try await rewindOffsetsAheadOfLog(stored)) { $1 }
             var seeks: [KafkaTopicPartition: Int64] = [:]
@@ -526,13 +522,20 @@ struct CollectorLoop {
         ])
     }
 
-    /// After a poll that found nothing: with no records in hand, no partition paused or waiting to be
-    /// positioned, this member had everything the broker held for its partitions when the poll started.
-    private mutating func markComplete(at pollStarted: Date) async {
+    /// After a poll that found nothing, while this member holds no records and no partition is paused or
+    /// waiting to be positioned (at most once a second): marks complete through now every owned partition
+    /// whose log ends where its stored offset is. An empty poll alone does not say so: a fetch may be on
+    /// its way with records appended before it, or a partition's first fetch not yet sent.
+    private mutating func markCaughtUpPartitions() async {
         guard !owned.isEmpty, pending.isEmpty, !inOutage, unpositioned.isEmpty, paused.isEmpty,
               ContinuousClock.now >= nextCompletenessMark else { return }
         nextCompletenessMark = .now + .seconds(1)
-        await mark(Dictionary(uniqueKeysWithValues: owned.map { ($0, pollStarted) }))
+        do {
+            let asOf = Date()
+            try await marks.markCaughtUp(storedOffsets: try await writer.storedOffsets(of: owned), asOf: asOf)
+        } catch {
+            logger.debug("could not mark caught-up partitions complete", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Moves the completeness marks forward; a failure only leaves them behind until the next one, so it

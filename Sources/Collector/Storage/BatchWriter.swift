@@ -91,6 +91,15 @@ public struct BatchWriter: Sendable {
         return offsets
     }
 
+    /// The next offsets the group has stored for `partitions`, of any topics; partitions without any are absent.
+    func storedOffsets(of partitions: some Sequence<KafkaTopicPartition>) async throws -> [KafkaTopicPartition: Int64] {
+        var stored: [KafkaTopicPartition: Int64] = [:]
+        for (topic, partitions) in Dictionary(grouping: partitions, by: \.topic) {
+            stored.merge(try await storedOffsets(topic: topic, partitions: partitions.map(\.partition))) { $1 }
+        }
+        return stored
+    }
+
     /// Moves the stored next offset of each partition back to the start of its log (`logs`, first and
     /// next offset) where it still lies past the log's end; returns the offsets moved. A writer that stored
     /// progress in the new log meanwhile keeps it.

@@ -6,15 +6,26 @@ internal import Postgres
 /// so that the reporter can tell a client whether the last minutes of a range are complete.
 ///
 /// Two marks, each only ever moving forward: after a batch is stored, the Kafka timestamp of its latest
-/// record of each partition; and when a poll finds nothing for a member that holds no records, is not
-/// paused and knows its positions, the time the poll started, for every partition it owns (it had
-/// everything the broker held then). The first keeps the mark moving while a collector works through a
-/// backlog or a steady stream, the second while a partition is idle. Record timestamps are the producers'
-/// (`CreateTime`), so a record produced earlier but appended later than another is covered a few
-/// milliseconds early; topics with `LogAppendTime` make the first mark exact.
+/// record of each partition; and for an idle member, the time just before it found that a partition's
+/// log ends at its stored offset (a fetch from that offset reaches the end of the partition). The first
+/// keeps the mark moving while a collector works through a backlog or a steady stream, the second while a
+/// partition is idle. Record timestamps are the producers' (`CreateTime`), so a record produced earlier
+/// but appended later than another is covered a few milliseconds early; topics with `LogAppendTime` make
+/// the first mark exact.
 struct CompletenessMarks: Sendable {
     let client: PostgresClient
     let groupID: String
+    /// Reads where each partition's log ends (shared by the members of an instance; its calls run one at a time).
+    let logEnds: KafkaLogEndProbe
+
+    /// Marks complete through `asOf` each partition whose log ends at its stored next offset, read at or
+    /// after `asOf`: every record appended before then is below that offset, so stored. A partition whose
+    /// end the fetch does not reach in a second keeps its mark.
+    func markCaughtUp(storedOffsets: [KafkaTopicPartition: Int64], asOf: Date) async throws {
+        let ends = try await logEnds.logEnds(from: storedOffsets, timeout: .seconds(1))
+        let caughtUp = storedOffsets.filter { ends[$0.key] == $0.value }
+        try await mark(caughtUp.mapValues { _ in asOf })
+    }
 
     /// Moves the marks of `partitions` forward to their times (never back).
     func mark(_ partitions: [KafkaTopicPartition: Date]) async throws {
