@@ -34,6 +34,14 @@ import Testing
         #expect(try await probe.logEnds(from: [partition: 1_000])[partition] == 1_000)
     }
 
+    /// A partition the fetch cannot reach has no known end: answering its lower bound would let a caller
+    /// take it for the end (the collectors' completeness marks would cover records never fetched).
+    @Test func aPartitionTheFetchDoesNotReachIsLeftOut() async throws {
+        let probe = try KafkaLogEndProbe(configuration: KafkaConfiguration(brokers: try TestEnvironment.kafkaBrokers()), logger: logger)
+        let missing = KafkaTopicPartition(topic: TestEnvironment.uniqueName("no-such-topic"), partition: 0)
+        #expect(try await probe.logEnds(from: [missing: 0], timeout: .milliseconds(500)).isEmpty)
+    }
+
     @Test func aGroupNobodyJoinedIsDescribedWithoutMembersOrNotAtAll() async throws {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(brokers: try TestEnvironment.kafkaBrokers()), logger: logger)
         let description = try await admin.describeGroup(TestEnvironment.uniqueName("nobody"))
